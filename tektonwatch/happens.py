@@ -1,0 +1,104 @@
+"""Provides the happens-before order of a run's pipeline tasks: the transitive closure of the DAG's edges.
+
+Edges come from ``runAfter``, from result (and, for finally tasks, status) references, and from every
+non-finally task to every finally task. When the run's resolved pipeline spec is unknown (a dump without
+``status.pipelineSpec``), the order is inferred from what was observed instead: a task that completed no later
+than the second another one started is taken to be before it — at whole-second resolution an order cannot be
+told apart from a proper edge, and guessing concurrency there would flag every sequential pipeline.
+This module is pure: it must never import rich, textual or kubernetes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from tektonwatch.model import PipelineRun
+from tektonwatch.timeline import RunView, TaskView
+
+
+class Order:
+    """Happens-before between pipeline task names; ``before(a, b)`` means ``b`` may only start after ``a``."""
+
+    def __init__(self, ancestors: Mapping[str, frozenset[str]]) -> None:
+        self._ancestors = ancestors
+
+    def before(self, a: str, b: str) -> bool:
+        """True when ``a`` happens-before ``b`` (never for ``a == b``)."""
+        return a != b and a in self._ancestors.get(b, frozenset())
+
+    def ordered(self, a: str, b: str) -> bool:
+        """True when either happens-before the other."""
+        return self.before(a, b) or self.before(b, a)
+
+
+def order_of(view: RunView) -> Order:
+    """The run's happens-before order: from its DAG when the spec is resolved, else inferred from times."""
+    if view.run is not None and view.run.tasks:
+        return Order(closure(edges(view.run)))
+    return Order(closure(observed_edges(view.tasks)))
+
+
+def edges(run: PipelineRun) -> dict[str, set[str]]:
+    """Direct predecessors of each pipeline task: runAfter, result references, and finally after all tasks."""
+    names = {t.name for t in run.tasks}
+    regular = {t.name for t in run.tasks if not t.is_finally}
+    preds: dict[str, set[str]] = {}
+    for task in run.tasks:
+        direct = {n for n in (*task.run_after, *task.result_refs) if n in names}
+        if task.is_finally:
+            direct |= regular
+        preds[task.name] = direct - {task.name}
+    return preds
+
+
+def observed_edges(tasks: Iterable[TaskView]) -> dict[str, set[str]]:
+    """Edges inferred from times: ``a`` before ``b`` when ``a`` ended in or before the second ``b`` started."""
+    spans = _spans(tasks)
+    preds: dict[str, set[str]] = {name: set() for name in spans}
+    for a, (_, a_end) in spans.items():
+        for b, (b_start, _) in spans.items():
+            if a != b and a_end is not None and b_start is not None and _sec(a_end) <= _sec(b_start):
+                preds[b].add(a)
+    return preds
+
+
+def _spans(tasks: Iterable[TaskView]) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Per pipeline task: the earliest start and the latest end of its rows (an end only when all ended)."""
+    rows: dict[str, list[TaskView]] = {}
+    for task in tasks:
+        rows.setdefault(task.name, []).append(task)
+    spans: dict[str, tuple[datetime | None, datetime | None]] = {}
+    for name, group in rows.items():
+        starts = [t.start for t in group if t.start is not None]
+        ends = [t.end for t in group if t.end is not None]
+        spans[name] = (min(starts, default=None), max(ends) if len(ends) == len(group) else None)
+    return spans
+
+
+def _sec(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def closure(preds: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """Every ancestor of each node; cycles (an invalid DAG) are tolerated, never followed forever."""
+    done: dict[str, frozenset[str]] = {}
+    for node in preds:
+        _ancestors(node, preds, done, set())
+    return done
+
+
+def _ancestors(node: str, preds: Mapping[str, Iterable[str]], done: dict[str, frozenset[str]],
+               visiting: set[str]) -> frozenset[str]:
+    if node in done:
+        return done[node]
+    if node in visiting:
+        return frozenset()
+    visiting.add(node)
+    found: set[str] = set()
+    for parent in preds.get(node, ()):
+        found.add(parent)
+        found |= _ancestors(parent, preds, done, visiting)
+    visiting.discard(node)
+    done[node] = frozenset(found - {node})
+    return done[node]

@@ -1,0 +1,174 @@
+"""Provides the frozen, typed records that every layer past the model works with.
+
+A record holds only what tektonwatch shows or analyses, with aware ``datetime``s in UTC. Records are immutable
+(msgspec ``frozen`` structs: cheap to build, safe to share between threads); raw Kubernetes dicts never travel
+past the model package. This module must never import rich, textual or kubernetes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import msgspec
+
+
+class Status(StrEnum):
+    """The status of a run, task or step as the user reads it (the JSON contract's vocabulary)."""
+
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    RUNNING = "Running"
+    PENDING = "Pending"
+    CANCELLED = "Cancelled"
+    TIMED_OUT = "TimedOut"
+    SKIPPED = "Skipped"
+    NOT_STARTED = "NotStarted"
+    UNKNOWN = "Unknown"
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing more will happen to this run/task (skipped counts as finished)."""
+        return self in _FINISHED
+
+    @property
+    def bad(self) -> bool:
+        """True for the outcomes a user must look at: failed, cancelled, timed out."""
+        return self in _BAD
+
+
+_FINISHED = frozenset(
+    {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.TIMED_OUT, Status.SKIPPED}
+)
+_BAD = frozenset({Status.FAILED, Status.CANCELLED, Status.TIMED_OUT})
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of the typed records."""
+
+
+class Step(Record):
+    """One step container of a TaskRun. ``started``/``finished`` are the entrypoint's real step interval."""
+
+    name: str
+    status: Status
+    started: datetime | None = None
+    finished: datetime | None = None
+    exit_code: int | None = None
+    reason: str = ""
+    message: str = ""
+
+
+class Storage(Record):
+    """Where a workspace binding points.
+
+    ``kind`` is one of ``pvc``, ``vct`` (volumeClaimTemplate: one PVC per run), ``emptyDir``, ``configMap``,
+    ``secret``, ``projected``, ``csi`` or ``unknown``; ``ref`` names the claim, config map or secret.
+    """
+
+    kind: str
+    ref: str = ""
+    read_only: bool = False
+
+
+class Binding(Record):
+    """A workspace binding of a run (``spec.workspaces[]``): a workspace name bound to storage and a subPath."""
+
+    name: str
+    storage: Storage
+    sub_path: str = ""
+
+
+class TaskWorkspace(Record):
+    """A pipeline task's use of a pipeline workspace: ``name`` in the Task, ``workspace`` in the Pipeline."""
+
+    name: str
+    workspace: str
+    sub_path: str = ""
+
+
+class PipelineTask(Record):
+    """A task of the resolved pipeline spec: its edges (``run_after``, ``result_refs``) and workspaces."""
+
+    name: str
+    is_finally: bool = False
+    task_ref: str = ""
+    run_after: tuple[str, ...] = ()
+    result_refs: tuple[str, ...] = ()
+    workspaces: tuple[TaskWorkspace, ...] = ()
+    read_only_workspaces: tuple[str, ...] | None = None  # from an inline taskSpec; None = unknown
+    retries: int = 0
+    matrix: bool = False
+
+
+class Attempt(Record):
+    """An earlier, failed attempt of a retried TaskRun (``status.retriesStatus[]``)."""
+
+    status: Status
+    reason: str = ""
+    pod_name: str = ""
+    start: datetime | None = None
+    completion: datetime | None = None
+
+
+class TaskRun(Record):
+    """A TaskRun, standalone or a child of a PipelineRun (possibly rebuilt from a v1beta1 embedded status)."""
+
+    namespace: str
+    name: str
+    uid: str = ""
+    resource_version: str = ""
+    api_version: str = ""
+    created: datetime | None = None
+    pipeline_run: str = ""
+    pipeline_run_uid: str = ""
+    pipeline_task: str = ""
+    member_of: str = ""
+    task_ref: str = ""
+    status: Status = Status.PENDING
+    reason: str = ""
+    message: str = ""
+    start: datetime | None = None
+    completion: datetime | None = None
+    pod_name: str = ""
+    steps: tuple[Step, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    read_only_workspaces: tuple[str, ...] | None = None  # from status.taskSpec; None = unknown
+    retries: tuple[Attempt, ...] = ()
+    embedded: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+class ChildRef(Record):
+    """A child named by a PipelineRun (``status.childReferences[]`` or a v1beta1 ``status.taskRuns`` key)."""
+
+    name: str
+    pipeline_task: str
+    kind: str = "TaskRun"
+
+
+class PipelineRun(Record):
+    """A PipelineRun with its resolved DAG, workspace bindings and the children it names."""
+
+    namespace: str
+    name: str
+    uid: str = ""
+    resource_version: str = ""
+    api_version: str = ""
+    created: datetime | None = None
+    pipeline: str = ""
+    status: Status = Status.PENDING
+    reason: str = ""
+    message: str = ""
+    start: datetime | None = None
+    completion: datetime | None = None
+    tasks: tuple[PipelineTask, ...] = ()
+    spec_resolved: bool = False
+    bindings: tuple[Binding, ...] = ()
+    children: tuple[ChildRef, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    embedded: tuple[TaskRun, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+Run = PipelineRun | TaskRun

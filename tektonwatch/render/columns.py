@@ -1,0 +1,77 @@
+"""Provides a fast column layout of rich ``Text`` cells (no ``Table``: plain lines render ~10x faster).
+
+``layout`` sizes each column to its widest cell, then shrinks the flexible columns (with an ellipsis) until
+the lines fit ``width``. Cells are already-safe ``Text`` objects (see ``render.text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+
+class Column:
+    """A column: its header, whether it may shrink (``flex``), its minimum width and alignment."""
+
+    __slots__ = ("header", "flex", "min_width", "right")
+
+    def __init__(self, header: str, *, flex: bool = False, min_width: int = 4, right: bool = False) -> None:
+        self.header = header
+        self.flex = flex
+        self.min_width = min_width
+        self.right = right
+
+
+def _fit(widths: list[int], columns: Sequence[Column], width: int, gap: int) -> list[int]:
+    total = sum(widths) + gap * (len(widths) - 1)
+    while total > width:
+        flex = [i for i, c in enumerate(columns) if c.flex and widths[i] > c.min_width]
+        if not flex:
+            break
+        widest = max(flex, key=lambda i: widths[i])
+        widths[widest] -= 1
+        total -= 1
+    return widths
+
+
+def _pad(cell: Text, width: int, right: bool) -> Text:
+    text = cell.copy()
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    pad = width - text.cell_len
+    if pad > 0:
+        if right:
+            text = Text(" " * pad) + text
+        else:
+            text.append(" " * pad)
+    return text
+
+
+def layout(
+    columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: int, gap: int = 2, header_style: str = "bold"
+) -> list[Text]:
+    """Lay rows out under a header line, fitted to ``width`` cells (the last column is never padded)."""
+    widths = [len(c.header) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], cell.cell_len)
+    widths = _fit(widths, columns, width, gap)
+    header = [Text(c.header, style=header_style) for c in columns]
+    lines = []
+    for row in [header, *rows]:
+        line = Text()
+        for i, cell in enumerate(row):
+            last = i == len(row) - 1
+            line.append_text(_pad(cell, widths[i], columns[i].right) if not last else _cut(cell, widths[i]))
+            if not last:
+                line.append(" " * gap)
+        lines.append(line)
+    return lines
+
+
+def _cut(cell: Text, width: int) -> Text:
+    text = cell.copy()
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    return text

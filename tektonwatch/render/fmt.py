@@ -1,0 +1,104 @@
+"""Provides human formatting of durations, instants and ages (pendulum for time zones and humanising).
+
+Durations read like ``1h 02m 05s``; instants are shown in the chosen zone (local by default, UTC on request)
+with a date only when it differs from the reference day; ages read like ``3m ago``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pendulum
+
+
+def duration(seconds: float | None) -> str:
+    """``1h 02m 05s``, ``4m 10s``, ``9s``; ``-`` when unknown; negative spans keep their sign."""
+    if seconds is None:
+        return "-"
+    sign = "-" if seconds < 0 else ""
+    total = int(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{sign}{minutes}m {secs:02d}s"
+    return f"{sign}{secs}s"
+
+
+def short_duration(seconds: float | None) -> str:
+    """The two largest units only: ``1h02m``, ``4m10s``, ``9s`` (for narrow columns)."""
+    if seconds is None:
+        return "-"
+    total = int(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def age(at: datetime | None, now: datetime) -> str:
+    """``3m ago``, ``2h ago``, ``5d ago`` (kubectl's AGE, with a direction)."""
+    if at is None:
+        return "-"
+    seconds = (now - at).total_seconds()
+    if seconds < 0:
+        return "in " + short_duration(-seconds).split("m")[0] + ("m" if "m" in short_duration(-seconds) else "")
+    if seconds < 60:
+        return f"{int(seconds)}s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds // 86400)}d ago"
+
+
+class Zone:
+    """Formats instants in one time zone: ``Zone.utc()`` or ``Zone.local()``, or any IANA name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._tz = pendulum.timezone(name) if name != "UTC" else pendulum.UTC
+
+    @classmethod
+    def utc(cls) -> Zone:
+        """UTC."""
+        return cls("UTC")
+
+    @classmethod
+    def local(cls) -> Zone:
+        """The machine's zone (``TZ`` respected)."""
+        return cls(pendulum.local_timezone().name)
+
+    def convert(self, at: datetime) -> datetime:
+        """``at`` in this zone."""
+        return at.astimezone(UTC).astimezone(self._tz)
+
+    def clock(self, at: datetime | None) -> str:
+        """``18:34:10``."""
+        return self.convert(at).strftime("%H:%M:%S") if at else "-"
+
+    def stamp(self, at: datetime | None, reference: datetime | None = None) -> str:
+        """``18:34:10``, or ``2025-10-27 18:34:10`` when the day differs from ``reference``'s."""
+        if at is None:
+            return "-"
+        local = self.convert(at)
+        if reference is not None and self.convert(reference).date() == local.date():
+            return local.strftime("%H:%M:%S")
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+
+    def label(self) -> str:
+        """The zone's short name for headers, e.g. ``UTC`` or ``CET``."""
+        if self.name == "UTC":
+            return "UTC"
+        return pendulum.now(self._tz).format("zz") or self.name
+
+
+def rfc3339(at: datetime | None) -> str | None:
+    """Kubernetes' format: UTC, whole seconds, ``Z``."""
+    if at is None:
+        return None
+    return at.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,135 @@
+"""Provides the print-once front end (``tektonwatch snapshot``): table, wide or JSON, from any snapshot.
+
+It is handed a finished snapshot, a scope, the race settings and ``now``; it never chooses or reads a source and
+never imports textual. stdout carries the data; problems go to the diagnostics console (stderr).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from tektonwatch.findings import Finding, Severity
+from tektonwatch.races import Analysis, RaceSettings, analyse
+from tektonwatch.render import theme
+from tektonwatch.render.findings import findings_block
+from tektonwatch.render.fmt import Zone
+from tektonwatch.render.gantt import Gantt, Marks
+from tektonwatch.render.runs import run_rows
+from tektonwatch.render.text import cell
+from tektonwatch.scope import Scope
+from tektonwatch.store import Snapshot
+from tektonwatch.timeline import RunView, build_all
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How to print: ``output`` (table, wide, json), ``gantt`` (a count of finished runs, or all/none)."""
+
+    output: str = "table"
+    gantt: str = "3"
+    zone: Zone = field(default_factory=Zone.utc)
+    races: RaceSettings = field(default_factory=RaceSettings)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a snapshot shows in a scope: the views and, per run (``namespace/name``), its analysis."""
+
+    views: list[RunView]
+    analyses: dict[str, Analysis]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, runs in view order."""
+        return [f for v in self.views for f in self.analyses.get(key(v), Analysis()).findings]
+
+    def worst(self) -> Severity | None:
+        """The highest severity found."""
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def key(view: RunView) -> str:
+    """``namespace/name`` of a view."""
+    return f"{view.namespace}/{view.name}"
+
+
+def picture(snapshot: Snapshot, scope: Scope, races: RaceSettings, now: datetime) -> Picture:
+    """Assemble, filter and analyse the runs of a snapshot."""
+    views = scope.filter(build_all(snapshot), now)
+    analyses = {key(v): analyse(v, races) for v in views if v.run is not None}
+    return Picture(views, analyses)
+
+
+def marks_of(analysis: Analysis | None) -> Marks:
+    """Gantt marks for a run's findings: the tasks involved and the producers' completion instants."""
+    if analysis is None:
+        return Marks()
+    tasks = {t for f in analysis.findings for t in (*f.tasks, *([f.producer] if f.producer else []))}
+    instants = {e.time for f in analysis.findings for e in f.evidence if e.event == "completed" and e.task == f.producer}
+    handoffs = {h.consumer for h in analysis.handoffs}
+    return Marks(frozenset(tasks), tuple(sorted(instants)), frozenset(handoffs))
+
+
+def gantt_views(views: Sequence[RunView], gantt: str, named: bool) -> list[RunView]:
+    """Which runs get a Gantt: every running run and the N most recent finished ones (all when named)."""
+    if gantt == "none":
+        return []
+    if gantt == "all" or named:
+        return list(views)
+    limit = int(gantt)
+    running = [v for v in views if not v.status.finished]
+    finished = [v for v in views if v.status.finished][:limit]
+    keep = {id(v) for v in running + finished}
+    return [v for v in views if id(v) in keep]
+
+
+def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Console, named: bool) -> None:
+    """The run table, then a Gantt (and findings) per selected run."""
+    width = console.width
+    if not pic.views:
+        console.print(Text("No PipelineRuns or TaskRuns found in scope.", style=theme.DIM))
+        return
+    namespaces = len({v.namespace for v in pic.views}) > 1
+    findings = {key(v): list(pic.analyses[key(v)].findings) for v in pic.views if key(v) in pic.analyses}
+    for line in run_rows(pic.views, now, opts.zone, findings, width, namespaces):
+        console.print(line, overflow="crop", no_wrap=True)
+    drawn = gantt_views(pic.views, opts.gantt, named)
+    for view in drawn:
+        analysis = pic.analyses.get(key(view))
+        console.print()
+        gantt = Gantt(view, now, opts.zone, marks_of(analysis), wide=opts.output == "wide")
+        for line in gantt.lines(width):
+            console.print(line, overflow="crop", no_wrap=True)
+        _print_findings(analysis, opts, console)
+    for view in pic.views:
+        if view not in drawn and pic.analyses.get(key(view)) and pic.analyses[key(view)].findings:
+            console.print()
+            console.print(Text(f"Findings for {view.namespace}/{view.name}", style="bold"))
+            _print_findings(pic.analyses[key(view)], opts, console)
+
+
+def _print_findings(analysis: Analysis | None, opts: PrintOptions, console: Console) -> None:
+    if analysis is None or not analysis.findings:
+        return
+    console.print()
+    console.print(findings_block(list(analysis.findings), opts.zone, console.width))
+
+
+def print_json(pic: Picture, snapshot: Snapshot, now: datetime, out: Console) -> None:
+    """The JSON contract document, raw on stdout."""
+    from tektonwatch.jsonout import document, encode
+
+    doc = document(pic.views, pic.findings, source=snapshot.health.kind, synced=snapshot.health.synced, now=now)
+    out.file.write(encode(doc).decode())
+    out.file.flush()
+
+
+def print_problems(snapshot: Snapshot, err: Console) -> None:
+    """One warning line per problem object, on stderr."""
+    for problem in snapshot.problems:
+        err.print(Text("warning: ", style="yellow") + cell(problem), soft_wrap=True)

@@ -1,0 +1,149 @@
+"""Provides the ``Store`` that applies watch events, and the immutable ``Snapshot`` it yields.
+
+The store is owned by a single writer (ingest). Objects are keyed by (namespace, name) per kind; the uid tells a
+re-created object from an update. A stale event — an older resourceVersion than the one held for the same uid —
+never overwrites a newer object. A TaskRun may arrive before its PipelineRun, or without one: it is indexed by the
+PipelineRun name its labels give and shown standalone until that PipelineRun appears.
+This module must never import rich, textual or kubernetes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+import msgspec
+
+from tektonwatch.health import SourceHealth
+from tektonwatch.model import PipelineRun, Run, TaskRun
+
+Key = tuple[str, str]
+
+
+def newer_or_equal(held: str, incoming: str) -> bool:
+    """True when ``incoming`` is not older than ``held``.
+
+    resourceVersions are opaque, but Kubernetes guarantees decimal strings that order by (length, value); when
+    either is not decimal (or missing), arrival order wins.
+    """
+    if not (held.isdigit() and incoming.isdigit()):
+        return True
+    return (len(incoming), incoming) >= (len(held), held)
+
+
+class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """An immutable picture of the source at one instant.
+
+    ``touched`` names the PipelineRuns (namespace, name) changed by the batch that produced this snapshot, so
+    analyses can be incremental; ``version`` grows by one per snapshot.
+    """
+
+    pipeline_runs: Mapping[Key, PipelineRun]
+    task_runs: Mapping[Key, TaskRun]
+    children: Mapping[Key, frozenset[str]]
+    health: SourceHealth
+    version: int = 0
+    touched: frozenset[Key] = frozenset()
+    problems: tuple[str, ...] = ()
+    at: datetime | None = None
+
+    def taskruns_of(self, run: PipelineRun) -> list[TaskRun]:
+        """Every TaskRun known to belong to ``run``: named by it, or labelled with its name (and matching uid)."""
+        key = (run.namespace, run.name)
+        names = set(self.children.get(key, ()))
+        names.update(c.name for c in run.children)
+        found: list[TaskRun] = []
+        embedded = {t.name: t for t in run.embedded}
+        for name in sorted(names):
+            tr = self.task_runs.get((run.namespace, name))
+            if tr is not None and (not tr.pipeline_run_uid or not run.uid or tr.pipeline_run_uid == run.uid):
+                found.append(tr)
+            elif name in embedded:
+                found.append(embedded.pop(name))
+        return found + list(embedded.values())
+
+    def standalone_taskruns(self) -> list[TaskRun]:
+        """TaskRuns whose PipelineRun is not in the snapshot (or that belong to none)."""
+        return [
+            tr for key, tr in self.task_runs.items()
+            if not tr.pipeline_run or (tr.namespace, tr.pipeline_run) not in self.pipeline_runs
+        ]
+
+
+EMPTY = Snapshot(pipeline_runs={}, task_runs={}, children={}, health=SourceHealth(kind="none"))
+
+
+class Store:
+    """The mutable state behind snapshots; only the ingest thread calls it."""
+
+    def __init__(self) -> None:
+        self._prs: dict[Key, PipelineRun] = {}
+        self._trs: dict[Key, TaskRun] = {}
+        self._children: dict[Key, frozenset[str]] = {}
+        self._touched: set[Key] = set()
+        self._version = 0
+
+    def __len__(self) -> int:
+        return len(self._prs) + len(self._trs)
+
+    def apply(self, kind: str, record: Run) -> bool:
+        """Apply one event (``ADDED``/``MODIFIED``/``DELETED``); return False when it was stale and ignored."""
+        table: dict[Key, PipelineRun] | dict[Key, TaskRun]
+        table = self._prs if isinstance(record, PipelineRun) else self._trs
+        key = (record.namespace, record.name)
+        held = table.get(key)
+        if held is not None and held.uid == record.uid and not newer_or_equal(
+            held.resource_version, record.resource_version
+        ):
+            return False
+        if kind == "DELETED":
+            if held is not None:
+                del table[key]
+                self._unindex(held)
+        else:
+            if held is not None:
+                self._unindex(held)
+            table[key] = record  # type: ignore[assignment]
+            self._index(record)
+        self._touch(record)
+        return True
+
+    def _touch(self, record: Run) -> None:
+        if isinstance(record, PipelineRun):
+            self._touched.add((record.namespace, record.name))
+        elif record.pipeline_run:
+            self._touched.add((record.namespace, record.pipeline_run))
+
+    def _index(self, record: Run) -> None:
+        if isinstance(record, TaskRun) and record.pipeline_run:
+            key = (record.namespace, record.pipeline_run)
+            self._children[key] = self._children.get(key, frozenset()) | {record.name}
+
+    def _unindex(self, record: Run) -> None:
+        if isinstance(record, TaskRun) and record.pipeline_run:
+            key = (record.namespace, record.pipeline_run)
+            remaining = self._children.get(key, frozenset()) - {record.name}
+            if remaining:
+                self._children[key] = remaining
+            else:
+                self._children.pop(key, None)
+
+    def keys(self) -> set[tuple[str, str, str]]:
+        """Every held object as (kind, namespace, name): used by relists to find what vanished."""
+        return {("PipelineRun", *k) for k in self._prs} | {("TaskRun", *k) for k in self._trs}
+
+    def snapshot(self, health: SourceHealth, problems: tuple[str, ...] = (), at: datetime | None = None) -> Snapshot:
+        """Freeze the current state; the touched set starts afresh."""
+        self._version += 1
+        touched, self._touched = frozenset(self._touched), set()
+        return Snapshot(
+            pipeline_runs=MappingProxyType(dict(self._prs)),
+            task_runs=MappingProxyType(dict(self._trs)),
+            children=MappingProxyType(dict(self._children)),
+            health=health,
+            version=self._version,
+            touched=touched,
+            problems=problems,
+            at=at,
+        )
