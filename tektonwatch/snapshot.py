@@ -72,7 +72,9 @@ def marks_of(analysis: Analysis | None) -> Marks:
     tasks = {t for f in analysis.findings for t in (*f.tasks, *([f.producer] if f.producer else []))}
     instants = {e.time for f in analysis.findings for e in f.evidence if e.event == "completed" and e.task == f.producer}
     handoffs = {h.consumer for h in analysis.handoffs}
-    return Marks(frozenset(tasks), tuple(sorted(instants)), frozenset(handoffs))
+    notes = tuple(f"hot handoff: {h.consumer} started {h.delta:+.0f}s after {h.producer} completed ({h.storage})"
+                  for h in analysis.handoffs)
+    return Marks(frozenset(tasks), tuple(sorted(instants)), frozenset(handoffs), notes)
 
 
 def gantt_views(views: Sequence[RunView], gantt: str, named: bool) -> list[RunView]:

@@ -250,7 +250,7 @@ class Event(_W):
     """One line of a watch stream or a recording: ``{"type", "object"}`` plus the recording's ``t``."""
 
     type: str = ""
-    object: msgspec.Raw | None = None
+    object: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b""))
     t: float | None = None
 
 

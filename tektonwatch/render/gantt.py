@@ -3,8 +3,9 @@
 Each bar starts when the TaskRun started: a light segment (``░``) until its first step began (pod start, image
 pull), then one segment per step, alternating ``█``/``▓`` so step boundaries show without colour. Tasks that
 started in the same second are concurrent (Kubernetes timestamps are whole seconds) and carry the same group mark
-in the gutter, with a legend. Rows involved in a race finding are marked ``⚡`` and the producer's completion
-instant is drawn as ``│`` across them. Drawn to the width it is given; never reads the clock (``now`` is passed).
+in the gutter, with a legend. Rows involved in a race finding are marked ``!`` and the producer's completion
+instant is drawn as ``│`` across them; a single consumer that started on a fresh artifact (a hot handoff) is
+marked ``»`` with a note. Drawn to the width it is given; never reads the clock (``now`` is passed).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Marks:
     tasks: frozenset[str] = frozenset()
     instants: tuple[datetime, ...] = ()
     handoffs: frozenset[str] = field(default_factory=frozenset)
+    notes: tuple[str, ...] = ()
 
 
 class Axis:
@@ -108,6 +110,13 @@ def _segments(task: TaskView, end: datetime) -> list[tuple[datetime, datetime, s
     return pieces
 
 
+def _fill(pieces: list[tuple[datetime, datetime, str]], lo: datetime, hi: datetime) -> str:
+    """The char of the piece that covers most of [lo, hi); a later piece wins a tie (steps beat waits)."""
+    overlaps = [((min(b, hi) - max(a, lo)).total_seconds(), i) for i, (a, b, _) in enumerate(pieces)]
+    overlap, index = max(overlaps)
+    return pieces[index][2] if overlap > 0 else pieces[-1][2]
+
+
 def bar(task: TaskView, axis: Axis, now: datetime, marks: Marks | None = None) -> Text:
     """A task's bar on ``axis``: spaces before it, its segments, status colour; race instants as ``│``."""
     cells = [" "] * axis.width
@@ -115,17 +124,19 @@ def bar(task: TaskView, axis: Axis, now: datetime, marks: Marks | None = None) -
         end = task.end or (now if not task.status.finished else task.start)
         c0, c1 = axis.col(task.start), max(axis.col(task.start), axis.end_col(end))
         pieces = _segments(task, end)
+        step = timedelta(seconds=axis.scale)
         for col in range(c0, c1 + 1):
-            mid = axis.at(col)
-            cells[col] = next((ch for a, b, ch in pieces if a <= mid < b), pieces[-1][2] if col == c1 else "█")
-    style = theme.BAR_STYLE.get(task.status, "")
-    text = Text("".join(cells), style=style)
+            lo = axis.start + timedelta(seconds=col * axis.scale)
+            cells[col] = _fill(pieces, lo, lo + step)
     if marks and label(task) in marks.tasks:
         for instant in marks.instants:
             col = axis.col(instant)
             if cells[col] == " ":
-                text.stylize(theme.RACE_STYLE, col, col + 1)
-                text = text[:col] + Text("│", style=theme.RACE_STYLE) + text[col + 1:]
+                cells[col] = "│"
+    text = Text("".join(cells), style=theme.BAR_STYLE.get(task.status, ""))
+    for col, ch in enumerate(cells):
+        if ch == "│":
+            text.stylize(theme.RACE_STYLE, col, col + 1)
     return text
 
 
@@ -175,8 +186,10 @@ class Gantt:
         raced = name in self.marks.tasks
         line = Text(groups.get(name, " "), style=theme.RACE_STYLE if raced else "bold")
         line.append(theme.glyph(task.status), style=theme.status_style(task.status))
-        line.append("⚡" if raced else (theme.HANDOFF_MARK if name in self.marks.handoffs else " "),
-                    style=theme.RACE_STYLE)
+        if raced:
+            line.append(theme.RACE_MARK, style=theme.RACE_STYLE)
+        else:
+            line.append(theme.HANDOFF_MARK if name in self.marks.handoffs else " ", style=theme.HANDOFF_STYLE)
         line.append(" ")
         line.append_text(_fixed(cell(name, theme.RACE_STYLE if raced else ""), name_w))
         line.append(" ")
@@ -208,6 +221,10 @@ class Gantt:
             text = Text(f"{GROUP_MARKS[i % len(GROUP_MARKS)]} started in the same second ({self.zone.clock(at)}): ",
                         style=theme.DIM)
             text.append_text(cell(", ".join(group), theme.DIM))
+            text.truncate(width, overflow="ellipsis")
+            lines.append(text)
+        for note in self.marks.notes:
+            text = Text(f"{theme.HANDOFF_MARK} ", style=theme.HANDOFF_STYLE) + cell(note, theme.DIM)
             text.truncate(width, overflow="ellipsis")
             lines.append(text)
         return lines

@@ -31,7 +31,7 @@ def findings_cell(findings: Sequence[Finding]) -> Text:
         return Text("")
     worst = max(findings, key=lambda f: f.severity.rank).severity
     more = f" +{len(findings) - 1}" if len(findings) > 1 else ""
-    return Text(f"⚡ {worst.value}{more}", style=theme.SEVERITY_TEXT[worst])
+    return Text(f"{theme.RACE_MARK} {worst.value}{more}", style=theme.SEVERITY_TEXT[worst])
 
 
 def run_rows(

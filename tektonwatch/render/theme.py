@@ -61,7 +61,9 @@ HEADER_STYLE = "bold"
 DIM = "dim"
 AXIS_STYLE = "dim"
 GROUP_MARK = "┃"
-HANDOFF_MARK = "⚡"
+HANDOFF_MARK = "»"
+RACE_MARK = "!"
+HANDOFF_STYLE = "yellow"
 
 
 def status_style(status: Status) -> str:

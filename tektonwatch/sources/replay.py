@@ -60,7 +60,7 @@ def _line_event(line: bytes, number: int, name: str) -> SourceEvent | None:
         return Problem(f"{name}: line {number}: not a recorded event (invalid JSON)")
     if ev.type == "SYNCED":
         return Synced(t=ev.t)
-    if ev.type not in ("ADDED", "MODIFIED", "DELETED") or ev.object is None:
+    if ev.type not in ("ADDED", "MODIFIED", "DELETED") or not len(ev.object):
         return Problem(f"{name}: line {number}: unknown event type {ev.type!r}")
     try:
         return Change(ev.type, decode(bytes(ev.object)), t=ev.t or 0.0)

@@ -1,5 +1,6 @@
-"""Provides builders of realistic Tekton objects — PipelineRuns, TaskRuns and the watch events between them — as
-plain JSON-compatible dicts shaped like API-server output, for scenario tests, the demo recording and benchmarks.
+"""Provides builders of realistic Tekton objects — PipelineRuns, TaskRuns and the watch events between
+them — as plain JSON-compatible dicts shaped like API-server output, for scenario tests, the demo recording
+and benchmarks.
 
 Declare a pipeline, describe a run with times, then render it at any instant::
 
@@ -21,7 +22,8 @@ Declare a pipeline, describe a run with times, then render it at any instant::
     list(watch_events([run], start, end))     # (t, type, object) as a watch delivers them
 
 Modules: ``pipeline`` (declarations: PipelineBuilder, TaskDef, Binding), ``run`` (RunBuilder),
-``taskrun`` (TaskRunBuilder, standalone ``taskrun``), ``events`` (watch_events), ``_util`` (times, uids, names).
+``taskrun`` (TaskRunBuilder, standalone ``taskrun``), ``events`` (watch_events), ``_util`` (times, uids,
+names).
 """
 
 from ._util import child_name, pvc_claim_name, ts, uid_for, utc

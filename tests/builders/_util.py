@@ -22,8 +22,8 @@ TimeLike = Union[datetime, str]
 
 
 def utc(value: TimeLike) -> datetime:
-    """Returns ``value`` (a datetime, or an RFC 3339 string like ``2025-10-27T18:34:10Z``) as an aware UTC datetime
-    truncated to whole seconds, the resolution Kubernetes stores."""
+    """Returns ``value`` (a datetime, or an RFC 3339 string like ``2025-10-27T18:34:10Z``) as an aware UTC
+    datetime truncated to whole seconds, the resolution Kubernetes stores."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
@@ -47,8 +47,9 @@ def sha256_hex(*parts: str) -> str:
 
 
 def child_name(parent: str, suffix: str) -> str:
-    """Names a child object as knative's ``kmeta.ChildName`` does (Tekton uses it for TaskRun and Pod names):
-    ``parent + suffix``, or, when that exceeds 63 characters, a truncated parent followed by its md5 digest."""
+    """Names a child object as knative's ``kmeta.ChildName`` does (Tekton uses it for TaskRun and Pod
+    names): ``parent + suffix``, or, when that exceeds 63 characters, a truncated parent followed by its md5
+    digest."""
     if len(parent) + len(suffix) <= _LONGEST_NAME:
         return parent + suffix
     head = _LONGEST_NAME - len(suffix)
@@ -58,13 +59,15 @@ def child_name(parent: str, suffix: str) -> str:
 
 
 def pvc_claim_name(workspace: str, owner_uid: str, template_name: str | None = None) -> str:
-    """Names the PVC Tekton creates for a ``volumeClaimTemplate`` binding (``GeneratePVCNameFromWorkspaceBinding``):
-    ``<template name or "pvc">-<first 10 hex of sha256(workspace name + owner uid)>``."""
+    """Names the PVC Tekton creates for a ``volumeClaimTemplate`` binding
+    (``GeneratePVCNameFromWorkspaceBinding``): ``<template name or "pvc">-<first 10 hex of
+    sha256(workspace name + owner uid)>``."""
     return f"{template_name or 'pvc'}-{hashlib.sha256((workspace + owner_uid).encode()).hexdigest()[:10]}"
 
 
 def affinity_assistant_name(workspace: str, pipelinerun: str) -> str:
-    """Names the per-workspace affinity assistant Tekton annotates TaskRuns with (``coschedule: workspaces``)."""
+    """Names the per-workspace affinity assistant Tekton annotates TaskRuns with
+    (``coschedule: workspaces``)."""
     return "affinity-assistant-" + hashlib.sha256((workspace + pipelinerun).encode()).hexdigest()[:10]
 
 

@@ -1,7 +1,8 @@
 """Provides ``watch_events``: the stream of watch events a cluster would have delivered while runs progressed.
 
-Given builders (RunBuilder, TaskRunBuilder — anything with ``objects(now)``/``at(now)`` and ``change_times()``)
-and a window ``[start, end]``, it yields ``(t, type, object)`` with ``t`` = seconds since ``start``:
+Given builders (RunBuilder, TaskRunBuilder — anything with ``objects(now)``/``at(now)`` and
+``change_times()``) and a window ``[start, end]``, it yields ``(t, type, object)`` with ``t`` = seconds
+since ``start``:
 
 - the initial listing: ``ADDED`` for every object existing at ``start`` (its state at ``start``), ``t = 0.0``,
   then ``(synced_at, "SYNCED", None)``;
@@ -61,7 +62,8 @@ def watch_events(sources: Iterable[Source], start: TimeLike, end: TimeLike, *, l
     seen: list[dict[tuple, dict]] = [{_key(o): _unversioned(o) for o in _objects(s, start)} for s in sources]
     if listing:
         listed = [o for s in sources for o in _objects(s, start)]
-        for obj in sorted(listed, key=lambda o: o["kind"] != "PipelineRun"):  # PipelineRuns list, then TaskRuns
+        # the PipelineRuns list, then the TaskRuns list
+        for obj in sorted(listed, key=lambda o: o["kind"] != "PipelineRun"):
             yield 0.0, "ADDED", _stamp(obj, next(rv))
         yield synced_at, "SYNCED", None
     instants = sorted({t for s in sources for t in s.change_times() if start < t <= end})

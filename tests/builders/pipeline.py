@@ -1,16 +1,19 @@
 """Provides the declarative half of the builders: a Pipeline's tasks, steps and workspace bindings.
 
-``PipelineBuilder`` collects pipeline tasks (``.task``) and run-level workspace bindings (``.bind``) and renders
-them the way Tekton resolves them into a PipelineRun: ``status.pipelineSpec`` (tasks, finally, workspaces, params),
-``spec.workspaces`` and, per task, the resolved ``taskSpec`` a TaskRun carries in its status. ``.run(...)`` starts
-a ``RunBuilder`` (see ``run.py``) that adds the timed facts.
+``PipelineBuilder`` collects pipeline tasks (``.task``) and run-level workspace bindings (``.bind``) and
+renders them the way Tekton resolves them into a PipelineRun: ``status.pipelineSpec`` (tasks, finally,
+workspaces, params), ``spec.workspaces`` and, per task, the resolved ``taskSpec`` a TaskRun carries in its
+status. ``.run(...)`` starts a ``RunBuilder`` (see ``run.py``) that adds the timed facts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from .run import RunBuilder
 
 DEFAULT_IMAGE = "registry.access.redhat.com/ubi9/ubi-minimal:9.6"
 
@@ -43,7 +46,7 @@ class StepDef:
 
 @dataclass(frozen=True)
 class TaskDef:
-    """A pipeline task declaration (an entry of ``pipelineSpec.tasks`` or ``.finally``) and its resolved Task."""
+    """A pipeline task declaration (``pipelineSpec.tasks[]`` or ``.finally[]``) and its resolved Task."""
 
     name: str
     run_after: tuple[str, ...] = ()
@@ -126,7 +129,8 @@ class Binding:
         from ._util import pvc_claim_name
 
         if self.pvc is not None:
-            return {"persistentVolumeClaim": {"claimName": self.pvc, **({"readOnly": True} if self.read_only else {})}}
+            claim = {"claimName": self.pvc, **({"readOnly": True} if self.read_only else {})}
+            return {"persistentVolumeClaim": claim}
         if self.volume_claim_template is not None:
             if owner_uid is not None:
                 return {"persistentVolumeClaim": {"claimName": pvc_claim_name(self.workspace, owner_uid)}}
@@ -147,8 +151,10 @@ def make_binding(pipeline_ws: str, *, pvc: str | None = None, volume_claim_templ
                  empty_dir: bool = False, config_map: str | None = None, secret: str | None = None,
                  sub_path: str | None = None, read_only: bool = False) -> Binding:
     """Builds a Binding from the keyword form used by ``PipelineBuilder.bind`` and ``RunBuilder.bind``.
-    ``volume_claim_template=True`` means a 1Gi ReadWriteOnce claim; a dict is used as the template's ``spec``."""
-    chosen = [pvc is not None, bool(volume_claim_template), empty_dir, config_map is not None, secret is not None]
+    ``volume_claim_template=True`` means a 1Gi ReadWriteOnce claim; a dict is used as the template's
+    ``spec``."""
+    chosen = [pvc is not None, bool(volume_claim_template), empty_dir, config_map is not None,
+              secret is not None]
     if sum(chosen) != 1:
         raise ValueError(f"workspace {pipeline_ws!r}: give exactly one volume source")
     vct = None
@@ -214,8 +220,9 @@ class PipelineBuilder:
 
     def pipeline_spec(self) -> dict:
         """Renders the resolved ``status.pipelineSpec``."""
-        out: dict = {"tasks": [t.pipeline_task(self.api_version) for t in self.tasks.values() if not t.finally_]}
+        tasks = [t.pipeline_task(self.api_version) for t in self.tasks.values() if not t.finally_]
         final = [t.pipeline_task(self.api_version) for t in self.tasks.values() if t.finally_]
+        out: dict = {"tasks": tasks}
         if final:
             out["finally"] = final
         if self.params:
@@ -230,7 +237,3 @@ class PipelineBuilder:
         from .run import RunBuilder
 
         return RunBuilder(self, name, start, **options)
-
-
-if False:  # pragma: no cover - for type checkers only
-    from .run import RunBuilder  # noqa: F401

@@ -1,10 +1,11 @@
-"""Provides ``RunBuilder``: a PipelineRun's timed story (tasks started, steps, finished, skipped, retried) and its
-rendering at any instant as the PipelineRun and TaskRun objects the API server would return.
+"""Provides ``RunBuilder``: a PipelineRun's timed story (tasks started, steps, finished, skipped, retried)
+and its rendering at any instant as the PipelineRun and TaskRun objects the API server would return.
 
 The PipelineRun carries what Tekton writes: ``spec.workspaces`` bindings, ``status.pipelineSpec``, the
-``Succeeded`` condition (``Running``/``PipelineRunStopping`` with ``Tasks Completed: N (Failed: F, Cancelled C),
-Incomplete: I, Skipped: S`` while running), ``childReferences`` — or, for ``tekton.dev/v1beta1`` with
-``embedded=True``, the pre-v0.45 ``status.taskRuns`` map of full TaskRun statuses — and ``skippedTasks``.
+``Succeeded`` condition (``Running``/``PipelineRunStopping`` with ``Tasks Completed: N (Failed: F,
+Cancelled C), Incomplete: I, Skipped: S`` while running), ``childReferences`` — or, for
+``tekton.dev/v1beta1`` with ``embedded=True``, the pre-v0.45 ``status.taskRuns`` map of full TaskRun
+statuses — and ``skippedTasks``.
 """
 
 from __future__ import annotations
@@ -18,23 +19,24 @@ from ._util import TimeLike, affinity_assistant_name, child_name, condition, ts,
 from .pipeline import PipelineBuilder, make_binding
 from .taskrun import TaskRunBuilder
 
-_REF = re.compile(r"\$\((params\.([\w.-]+)|tasks\.([a-z0-9-]+)\.results\.([\w-]+)|context\.pipelineRun\.name)\)")
+_REF = re.compile(
+    r"\$\((params\.([\w.-]+)|tasks\.([a-z0-9-]+)\.results\.([\w-]+)|context\.pipelineRun\.name)\)")
 _DONE = ("succeeded", "failed")
 
 
 class RunBuilder:
-    """Describes one PipelineRun of a ``PipelineBuilder`` over time; every recording method returns ``self``.
+    """Describes one PipelineRun of a ``PipelineBuilder`` over time; every recording method returns ``self``::
 
-    >>> run = pipeline.run("build-1", start="2025-10-27T18:00:00Z")
-    >>> run.task_started("build", "2025-10-27T18:00:00Z").task_finished("build", "2025-10-27T18:05:00Z")
-    >>> run.pipelinerun("2025-10-27T18:01:00Z")["status"]["conditions"][0]["reason"]
-    'Running'
+        run = pipeline.run("build-1", start="2025-10-27T18:00:00Z")
+        run.task_started("build", "2025-10-27T18:00:00Z").task_finished("build", "2025-10-27T18:05:00Z")
+        run.pipelinerun("2025-10-27T18:01:00Z")["status"]["conditions"][0]["reason"]  # 'Running'
     """
 
     def __init__(self, pipeline: PipelineBuilder, name: str, start: TimeLike, *, uid: str | None = None,
-                 created: TimeLike | None = None, embedded: bool = False, labels: Mapping[str, str] | None = None,
-                 params: Mapping[str, str] | None = None, service_account: str = "pipeline",
-                 pod_template: dict | None = None, timeout: str = "1h0m0s", task_timeout: str = "1h0m0s") -> None:
+                 created: TimeLike | None = None, embedded: bool = False,
+                 labels: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
+                 service_account: str = "pipeline", pod_template: dict | None = None,
+                 timeout: str = "1h0m0s", task_timeout: str = "1h0m0s") -> None:
         if embedded and pipeline.api_version != "tekton.dev/v1beta1":
             raise ValueError("embedded status.taskRuns maps exist only in tekton.dev/v1beta1")
         self.pipeline, self.name, self.namespace = pipeline, name, pipeline.namespace
@@ -56,9 +58,9 @@ class RunBuilder:
     def v1(self) -> bool:
         return self.api_version == "tekton.dev/v1"
 
-    # ---- recording -------------------------------------------------------------------------------------------
+    # ---- recording ----------------------------------------------------------------------------------------
     def bind(self, pipeline_ws: str, **source) -> "RunBuilder":
-        """Overrides the pipeline's default binding of a workspace for this run (keywords as ``make_binding``)."""
+        """Overrides the pipeline's binding of a workspace for this run (keywords as ``make_binding``)."""
         self.bindings[pipeline_ws] = make_binding(pipeline_ws, **source)
         return self
 
@@ -82,11 +84,13 @@ class RunBuilder:
         self.taskrun(task).finished(at, ok=ok, reason=reason, message=message, results=results)
         return self
 
-    def task_ran(self, task: str, started: TimeLike, finished: TimeLike, *, ok: bool = True, **options) -> "RunBuilder":
-        """Shorthand for ``task_started`` + ``task_finished`` (``options``: ``steps_start``, ``message``...)."""
+    def task_ran(self, task: str, started: TimeLike, finished: TimeLike, *, ok: bool = True,
+                 **options) -> "RunBuilder":
+        """Shorthand for ``task_started`` + ``task_finished`` (``options``: ``steps_start``, ``message``…)."""
         start_keys = {"steps_start", "created", "pod_name"}
         self.task_started(task, started, **{k: v for k, v in options.items() if k in start_keys})
-        return self.task_finished(task, finished, ok=ok, **{k: v for k, v in options.items() if k not in start_keys})
+        end_options = {k: v for k, v in options.items() if k not in start_keys}
+        return self.task_finished(task, finished, ok=ok, **end_options)
 
     def retry(self, task: str, at: TimeLike, *, message: str | None = None) -> "RunBuilder":
         """The current attempt of ``task`` fails at ``at`` and is archived in ``retriesStatus``."""
@@ -125,7 +129,8 @@ class RunBuilder:
             binding = self.bindings[pipeline_ws]
             workspaces.append(binding.taskrun_dict(task_ws, sub_path, self.uid))
             if self.pipeline.coschedule == "workspaces" and (binding.pvc or binding.volume_claim_template):
-                annotations["pipeline.tekton.dev/affinity-assistant"] = affinity_assistant_name(pipeline_ws, self.name)
+                assistant = affinity_assistant_name(pipeline_ws, self.name)
+                annotations["pipeline.tekton.dev/affinity-assistant"] = assistant
         labels = {**self.labels, "app.kubernetes.io/managed-by": "tekton-pipelines",
                   "tekton.dev/memberOf": "finally" if td.finally_ else "tasks",
                   "tekton.dev/pipeline": self.pipeline.name, "tekton.dev/pipelineRun": self.name,
@@ -137,8 +142,8 @@ class RunBuilder:
         owner = {"apiVersion": self.api_version, "blockOwnerDeletion": True, "controller": True,
                  "kind": "PipelineRun", "name": self.name, "uid": self.uid}
         child = TaskRunBuilder(
-            child_name(self.name, "-" + task), self.namespace, td, api_version=self.api_version, created=created,
-            labels=labels, annotations=annotations, owner=owner, workspaces=workspaces,
+            child_name(self.name, "-" + task), self.namespace, td, api_version=self.api_version,
+            created=created, labels=labels, annotations=annotations, owner=owner, workspaces=workspaces,
             service_account=self.service_account, pod_template=self.pod_template,
             timeout=td.timeout or self.task_timeout, resolve=self._resolve, provenance=self._provenance())
         self.children[task] = child
@@ -162,7 +167,7 @@ class RunBuilder:
                                  "enableStepActions": True, "maxResultSize": 4096,
                                  "resultExtractionMethod": "termination-message"}}
 
-    # ---- queries ---------------------------------------------------------------------------------------------
+    # ---- queries ------------------------------------------------------------------------------------------
     def change_times(self) -> set[datetime]:
         """Every instant at which one of this run's objects may change."""
         out = {self.created, self.start} | {at for at, _ in self.skips.values()}
@@ -191,7 +196,7 @@ class RunBuilder:
 
         return watch_events([self], start, end, **options)
 
-    # ---- rendering -------------------------------------------------------------------------------------------
+    # ---- rendering ----------------------------------------------------------------------------------------
     def taskruns(self, now: TimeLike) -> list[dict]:
         """The TaskRuns that exist at ``now``, in creation order."""
         return [obj for child in self._children_at(utc(now)) if (obj := child.at(now)) is not None]
@@ -218,7 +223,7 @@ class RunBuilder:
     def _spec(self) -> dict:
         used = self.pipeline.workspace_names()
         spec: dict = {"pipelineRef": {"name": self.pipeline.name}, "timeouts": {"pipeline": self.timeout},
-                      "workspaces": [b.run_dict() for n, b in self.bindings.items() if n in used]}
+                      "workspaces": [self.bindings[n].run_dict() for n in used if n in self.bindings]}
         if self.params:
             spec["params"] = [{"name": n, "value": v} for n, v in self.params.items()]
         template = {"serviceAccountName": self.service_account,
@@ -253,8 +258,7 @@ class RunBuilder:
         return status
 
     def _skipped_task(self, task: str) -> dict:
-        when = self.pipeline.tasks[task].when
-        return {"name": task, "reason": self.skips[task][1], **({"whenExpressions": list(when)} if when else {})}
+        return {"name": task, "reason": self.skips[task][1], **self._when(task)}
 
     def _when(self, task: str) -> dict:
         when = self.pipeline.tasks[task].when
@@ -263,7 +267,7 @@ class RunBuilder:
         return {"whenExpressions": [{**w, "input": self._resolve(w.get("input", ""))} for w in when]}
 
     def _condition(self, now: datetime) -> dict:
-        """The Succeeded condition; lastTransitionTime is the last instant its status/reason/message changed."""
+        """The Succeeded condition; lastTransitionTime is when status, reason or message last changed."""
         current = self._condition_values(now)
         since = self.start
         for t in sorted(t for t in self.change_times() if self.start <= t <= now):
@@ -281,9 +285,11 @@ class RunBuilder:
             _, success, reason, message = self.end
             success = (failed == 0) if success is None else success
             reason = reason or (("Completed" if skipped else "Succeeded") if success else "Failed")
-            message = message or f"Tasks Completed: {done} (Failed: {failed}, Cancelled 0), Skipped: {skipped}"
+            message = message or (f"Tasks Completed: {done} (Failed: {failed}, Cancelled 0), "
+                                  f"Skipped: {skipped}")
             return ("True" if success else "False", reason, message)
-        finals_done = all(states[t] in (*_DONE, "skipped") for t, td in self.pipeline.tasks.items() if td.finally_)
+        finals_done = all(states[t] in (*_DONE, "skipped")
+                          for t, td in self.pipeline.tasks.items() if td.finally_)
         reason = "PipelineRunStopping" if failed and finals_done else "Running"
         incomplete = len(states) - done - skipped
         return ("Unknown", reason, f"Tasks Completed: {done} (Failed: {failed}, Cancelled 0), "

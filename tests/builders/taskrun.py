@@ -1,26 +1,31 @@
-"""Provides ``TaskRunBuilder``: the timed life of one TaskRun (attempts, steps, retries) rendered at any instant.
+"""Provides ``TaskRunBuilder``: the timed life of one TaskRun (attempts, steps, retries), rendered at any
+instant.
 
 A RunBuilder owns one TaskRunBuilder per started pipeline task; ``taskrun(...)`` makes a standalone one. The
-rendering follows Tekton: no ``status`` until the controller starts the run; ``Pending`` with steps ``waiting``
-until the step containers start; ``Running`` with steps ``running`` (all step containers start together, so
-``running.startedAt`` is the container start); each step ``terminated`` with its real interval; then a
-``Succeeded`` condition True/False. A retry archives the attempt in ``retriesStatus``, clears ``startTime`` and
-``podName`` and sets ``Unknown/ToBeRetried``; the next attempt runs in pod ``<taskrun>-pod-retry<N>``.
+rendering follows Tekton: no ``status`` until the controller starts the run; ``Pending`` with steps
+``waiting`` until the step containers start; ``Running`` with steps ``running`` (all step containers start
+together, so ``running.startedAt`` is the container start); each step ``terminated`` with its real interval;
+then a ``Succeeded`` condition True/False. A retry archives the attempt in ``retriesStatus``, clears
+``startTime`` and ``podName`` and sets ``Unknown/ToBeRetried``; the next attempt runs in pod
+``<taskrun>-pod-retry<N>``.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Mapping
 
 from ._util import TimeLike, child_name, condition, sha256_hex, ts, uid_for, utc
-from .pipeline import TaskDef, make_binding, _workspace_triples, StepDef
+from .pipeline import StepDef, TaskDef, _workspace_triples, make_binding
 
-PENDING_MESSAGE = 'pod status "Initialized":"False"; message: "containers with incomplete status: [prepare place-scripts]"'
+PENDING_MESSAGE = ('pod status "Initialized":"False"; '
+                   'message: "containers with incomplete status: [prepare place-scripts]"')
 RUNNING_MESSAGE = "Not all Steps in the Task have finished executing"
 SUCCEEDED_MESSAGE = "All Steps have completed executing"
+_VARIABLE = re.compile(r"\$\(([^()]+)\)")
 
 
 @dataclass
@@ -60,13 +65,14 @@ class TaskRunBuilder:
         self.uid = uid_for("TaskRun", namespace, name)
         self.created = utc(created) if created is not None else None
         self.labels, self.annotations, self.owner = dict(labels or {}), dict(annotations or {}), owner
-        self.workspaces, self.service_account, self.pod_template = list(workspaces), service_account, pod_template
+        self.workspaces, self.service_account = list(workspaces), service_account
+        self.pod_template = pod_template
         self.timeout, self.resolve, self.provenance = timeout, resolve, provenance
         self.attempts: list[Attempt] = []
         self.results: dict[str, str] = {}
         self._rv = itertools.count(1)
 
-    # ---- recording -------------------------------------------------------------------------------------------
+    # ---- recording ----------------------------------------------------------------------------------------
     def started(self, at: TimeLike, *, steps_start: TimeLike | None = None,
                 pod_name: str | None = None) -> "TaskRunBuilder":
         """The controller starts an attempt at ``at``; its step containers start at ``steps_start``."""
@@ -88,8 +94,8 @@ class TaskRunBuilder:
                                                  utc(finished) if finished else None, exit_code)
         return self
 
-    def finished(self, at: TimeLike, *, ok: bool = True, reason: str | None = None, message: str | None = None,
-                 results: Mapping[str, str] | None = None) -> "TaskRunBuilder":
+    def finished(self, at: TimeLike, *, ok: bool = True, reason: str | None = None,
+                 message: str | None = None, results: Mapping[str, str] | None = None) -> "TaskRunBuilder":
         """The attempt ends at ``at``: succeeded (``ok``) or failed with ``reason``/``message``."""
         attempt = self._current()
         attempt.ended, attempt.ok, attempt.reason, attempt.message = utc(at), ok, reason, message
@@ -97,7 +103,7 @@ class TaskRunBuilder:
         return self
 
     def retry(self, at: TimeLike, *, message: str | None = None) -> "TaskRunBuilder":
-        """The attempt fails at ``at`` and is retried (``retriesStatus`` grows; next ``started`` is a new pod)."""
+        """The attempt fails at ``at`` and is retried (``retriesStatus`` grows; ``started`` is a new pod)."""
         self.finished(at, ok=False, message=message)
         self.attempts[-1].retried = True
         return self
@@ -107,7 +113,7 @@ class TaskRunBuilder:
             raise ValueError(f"{self.name}: not started")
         return self.attempts[-1]
 
-    # ---- queries ---------------------------------------------------------------------------------------------
+    # ---- queries ------------------------------------------------------------------------------------------
     def change_times(self) -> set[datetime]:
         """Every instant at which the rendered object may change."""
         out = {self.created} if self.created else set()
@@ -138,7 +144,7 @@ class TaskRunBuilder:
         started = [a for a in self.attempts if a.started <= now]
         return started[-1] if started else None
 
-    # ---- rendering -------------------------------------------------------------------------------------------
+    # ---- rendering ----------------------------------------------------------------------------------------
     def at(self, now: TimeLike, resource_version: str | int | None = None) -> dict | None:
         """The TaskRun as the API server returns it at ``now``, or None before it was created."""
         now = utc(now)
@@ -198,10 +204,11 @@ class TaskRunBuilder:
         return status
 
     def _attempt_status(self, attempt: Attempt, now: datetime) -> dict:
-        steps = [self._step_state(s, iv, attempt, now) for s, iv in zip(self.task.steps, _intervals(self.task, attempt))]
+        intervals = _intervals(self.task, attempt)
+        steps = [self._step_state(s, iv, attempt, now) for s, iv in zip(self.task.steps, intervals)]
         status = {"conditions": [self._condition(attempt, now)], "podName": attempt.pod_name,
                   "startTime": ts(attempt.started), "steps": steps,
-                  "taskSpec": self.task.task_spec(self.api_version)}
+                  "taskSpec": self._resolved_task_spec()}
         if self.provenance:
             status["provenance"] = self.provenance
         if attempt.ended is not None and attempt.ended <= now:
@@ -210,6 +217,19 @@ class TaskRunBuilder:
                 key = "results" if self.api_version.endswith("/v1") else "taskResults"
                 status[key] = [{"name": k, "type": "string", "value": v} for k, v in self.results.items()]
         return status
+
+    def _resolved_task_spec(self) -> dict:
+        """The Task spec as stored in ``status.taskSpec``: with params, workspace and result paths and the
+        TaskRun name substituted into step scripts, as Tekton does before creating the pod."""
+        values = {f"params.{n}": self.resolve(v) for n, v in self.task.params}
+        values.update({f"workspaces.{w}.path": f"/workspace/{w}" for w, _, _ in self.task.workspaces})
+        values.update({f"results.{r}.path": f"/tekton/results/{r}" for r in self.task.results})
+        values["context.taskRun.name"] = self.name
+        spec = self.task.task_spec(self.api_version)
+        for step in spec["steps"]:
+            if "script" in step:
+                step["script"] = _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), step["script"])
+        return spec
 
     def _condition(self, attempt: Attempt, now: datetime) -> dict:
         if attempt.ended is not None and attempt.ended <= now:
@@ -239,8 +259,8 @@ class TaskRunBuilder:
             out["running"] = {"startedAt": ts(_pods_up(attempt))}
             return out
         out["terminated"] = {"containerID": "cri-o://" + sha256_hex(attempt.pod_name, step.name),
-                             "exitCode": code, "finishedAt": ts(end), "reason": "Error" if code else "Completed",
-                             "startedAt": ts(start)}
+                             "exitCode": code, "finishedAt": ts(end),
+                             "reason": "Error" if code else "Completed", "startedAt": ts(start)}
         if self.api_version.endswith("/v1"):
             out["terminationReason"] = "Skipped" if skipped else ("Error" if code else "Completed")
         return out
@@ -269,8 +289,11 @@ def _intervals(task: TaskDef, attempt: Attempt) -> list[tuple]:
         if rec:
             out[i] = [rec.started or cursor, rec.finished, rec.exit_code, False]
             cursor = rec.finished or rec.started or cursor
-    if attempt.ended is not None and not attempt.ok:
-        _mark_failure(out, attempt.ended)
+    if attempt.ended is not None:  # a step still open when the attempt ended ended with it
+        for x in out:
+            x[1] = x[1] or attempt.ended
+        if not attempt.ok:
+            _mark_failure(out, attempt.ended)
     return [tuple(x) for x in out]
 
 
@@ -294,19 +317,22 @@ def _mark_failure(out: list, ended: datetime) -> None:
         x[:] = [ended, ended, 1, True]
 
 
-def taskrun(name: str, *, namespace: str = "ci", api_version: str = "tekton.dev/v1", task_ref: str | None = None,
-            steps: Iterable = ("run",), workspaces: Mapping[str, dict] | None = None, read_only: Iterable[str] = (),
+def taskrun(name: str, *, namespace: str = "ci", api_version: str = "tekton.dev/v1",
+            task_ref: str | None = None, steps: Iterable = ("run",),
+            workspaces: Mapping[str, dict] | None = None, read_only: Iterable[str] = (),
             params: Mapping[str, str] | None = None, results: Iterable[str] = (), retries: int = 0,
             labels: Mapping[str, str] | None = None, created: TimeLike | None = None,
             service_account: str = "default") -> TaskRunBuilder:
-    """A standalone TaskRun (no PipelineRun). ``workspaces`` maps a task workspace to ``make_binding`` keywords,
-    e.g. ``{"source": {"pvc": "build-pvc", "sub_path": "out"}}``."""
+    """A standalone TaskRun (no PipelineRun). ``workspaces`` maps a task workspace to ``make_binding``
+    keywords, e.g. ``{"source": {"pvc": "build-pvc", "sub_path": "out"}}``."""
     ws = dict(workspaces or {})
     task = TaskDef(name, (), _workspace_triples({w: w for w in ws}), frozenset(read_only),
                    tuple((params or {}).items()), (), False, retries, task_ref,
                    tuple(StepDef.of(s) for s in steps), tuple(results))
     uid = uid_for("TaskRun", namespace, name)
     bindings = [make_binding(w, **kw).taskrun_dict(w, None, uid) for w, kw in ws.items()]
-    base = {"app.kubernetes.io/managed-by": "tekton-pipelines", **({"tekton.dev/task": task_ref} if task_ref else {})}
+    base = {"app.kubernetes.io/managed-by": "tekton-pipelines",
+            **({"tekton.dev/task": task_ref} if task_ref else {})}
     return TaskRunBuilder(name, namespace, task, api_version=api_version, created=created,
-                          labels={**base, **(labels or {})}, workspaces=bindings, service_account=service_account)
+                          labels={**base, **(labels or {})}, workspaces=bindings,
+                          service_account=service_account)

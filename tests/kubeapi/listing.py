@@ -113,8 +113,8 @@ class ContinueTokens:
     def issue(self, rv: int, key: Key) -> str:
         """A token continuing after `key` on the state at `rv` (-1: on the current state)."""
         doc = {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{key[0]}/{key[1]}\u0000",
-               "ep": self._epoch, "iat": time.monotonic()}
-        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode()
+               "ep": self._epoch, "iat": round(time.monotonic(), 3)}
+        return base64.urlsafe_b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
 
     def decode(self, token: str, floor: int) -> tuple[int, Key]:
         """(rv, last key) of a valid token; 400 when malformed, 410 with a fresh token when expired."""

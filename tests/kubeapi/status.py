@@ -30,10 +30,10 @@ def status_body(code: int, message: str, reason: str | None = None, details: dic
                 metadata: dict | None = None) -> dict:
     """A complete `Status` object for an error response or an in-band ERROR event."""
     body = {"kind": "Status", "apiVersion": "v1", "metadata": metadata or {}, "status": "Failure",
-            "message": message, "reason": reason if reason is not None else REASONS.get(code, ""),
-            "code": code}
+            "message": message, "reason": reason if reason is not None else REASONS.get(code, "")}
     if details is not None:
         body["details"] = details
+    body["code"] = code
     return body
 
 

@@ -116,7 +116,8 @@ class WatchStream:
     def _render(self, obj: dict, rv: int) -> dict:
         if self.spec.table is None:
             return serve_item(obj, self.spec.res, self.spec.version)
-        return self.spec.table.render(self.spec.res, self.spec.version, [obj], {"resourceVersion": str(rv)})
+        meta = {"resourceVersion": str(rv)}
+        return self.spec.table.render(self.spec.res, self.spec.version, [obj], meta, self.api.state.clock())
 
     def _bookmark(self, sub: Subscription) -> None:
         rv = self.api.state.bookmark_rv(sub)

@@ -1,0 +1,5 @@
+"""Provides ``python -m tektonwatch``."""
+
+from tektonwatch.cli import main
+
+main()

@@ -1,0 +1,502 @@
+"""Provides the reflector: one ``Watcher`` per resource and scope that lists, then watches, like client-go.
+
+The loop (k8s-watch.md §5a): a paginated list (a continue that expired restarts the list) replaces the watcher's
+known objects, emitting DELETED for those that vanished; then a watch from the list's resourceVersion with
+bookmarks and a random server timeout, read as bytes with its own line splitter and typed decoding. A clean end
+resumes from the last resourceVersion at once; only a 410 (in-band ERROR or HTTP) relists. Transport errors,
+5xx/429, corrupt lines and watches that end at once back off exponentially with jitter (``Retry-After`` honoured)
+and resume. 401 reloads the credentials once, then waits as UNAUTHORIZED; 403 on the watch alone degrades to
+polling with lists; 403 on the list is FORBIDDEN and 404 NOT_INSTALLED, both re-probed slowly.
+A watcher never touches the store: it puts ``Change``/``Problem``/``HealthChanged`` on the source's queue, and it
+never drops a line silently (corrupt lines are counted, reported and answered by a resume).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+
+from tektonwatch.clock import Clock
+from tektonwatch.errors import SourceError
+from tektonwatch.events import Change, HealthChanged, Problem, SourceEvent
+from tektonwatch.health import State, WatcherHealth
+from tektonwatch.model import ObjectError, PipelineRun, Run, decode
+from tektonwatch.sources import kubeconn as kc
+from tektonwatch.sources.kubeconn import Failure, KubeSettings, Target
+from tektonwatch.store import newer_or_equal
+
+MAX_RETRY_AFTER = 600.0
+HEALTH_EVERY = 1.0  # seconds between health updates that only carry new event counters
+Sleep = Callable[[threading.Event, float], Any]
+
+
+def wait_on(halt: threading.Event, seconds: float) -> bool:
+    """The default sleep: wait on the halt event, so stopping interrupts it."""
+    return halt.wait(max(0.0, seconds))
+
+
+@dataclass
+class Env:
+    """What every watcher of one source shares: settings, time, randomness, the halt event and the queue."""
+
+    settings: KubeSettings
+    clock: Clock
+    put: Callable[[SourceEvent], None]
+    halt: threading.Event
+    sleep: Sleep = wait_on
+    rng: random.Random = field(default_factory=random.Random)
+    record_raw: bool = False
+
+
+class Backoff:
+    """Exponential backoff with jitter: delay = base * (1 + jitter * U[0,1)), at most ``cap``; the base doubles
+    (``factor``) per failure and returns to ``initial`` after ``reset`` seconds without a failure."""
+
+    def __init__(self, s: KubeSettings, rng: random.Random, now: Callable[[], float] = time.monotonic) -> None:
+        self.s, self.rng, self.now = s, rng, now
+        self.base = s.backoff_initial
+        self.last: float | None = None
+
+    def next(self) -> float:
+        """The delay before the next attempt."""
+        t = self.now()
+        if self.last is not None and t - self.last > self.s.backoff_reset:
+            self.base = self.s.backoff_initial
+        self.last = t
+        delay = min(self.s.backoff_cap, self.base * (1.0 + self.s.backoff_jitter * self.rng.random()))
+        self.base = min(self.s.backoff_cap, self.base * self.s.backoff_factor)
+        return delay
+
+
+class LineSplitter:
+    """Splits a byte stream on ``\\n`` whatever the chunking (1-byte chunks, multi-MiB lines) in linear time."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.scanned = 0
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """Add ``chunk``; yield every line it completes (without the newline)."""
+        self.buf += chunk
+        start = 0
+        while (end := self.buf.find(b"\n", max(start, self.scanned))) >= 0:
+            yield bytes(self.buf[start:end])
+            start = end + 1
+        del self.buf[:start]
+        self.scanned = len(self.buf)
+
+    @property
+    def pending(self) -> bytes:
+        """Bytes after the last newline (a line the stream never finished)."""
+        return bytes(self.buf)
+
+
+class _Meta(msgspec.Struct, rename="camel"):
+    resource_version: str = ""
+    continue_: str = msgspec.field(default="", name="continue")
+
+
+class _Obj(msgspec.Struct):
+    metadata: _Meta = msgspec.field(default_factory=_Meta)
+
+
+class _Page(msgspec.Struct):
+    metadata: _Meta = msgspec.field(default_factory=_Meta)
+    items: list[msgspec.Raw] | None = None
+
+
+class _WatchEvent(msgspec.Struct):
+    """The envelope of one watch line; ``object`` stays raw until the type says what it is."""
+
+    type: str = ""
+    object: msgspec.Raw = msgspec.Raw(b"")
+
+
+_EVENT = msgspec.json.Decoder(_WatchEvent)
+_PAGE = msgspec.json.Decoder(_Page)
+_OBJ = msgspec.json.Decoder(_Obj)
+_CHANGES = ("ADDED", "MODIFIED", "DELETED")
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a watcher knows of one object: its record and, when recording, its JSON."""
+
+    record: Run
+    raw: bytes | None
+
+
+class _Halted(Exception):
+    """The source is stopping: unwind without reporting anything."""
+
+
+class Watcher:
+    """Keeps one target (a resource in a scope) in sync; ``run`` loops until the halt event is set."""
+
+    def __init__(self, target: Target, conn: kc.Connection, version: str, env: Env) -> None:
+        self.target, self.conn, self.version, self.env = target, conn, version, env
+        self.s = env.settings
+        client, self.generation = conn.client()
+        self.api = kc.Api(client, version, self.s)
+        self.backoff = Backoff(self.s, env.rng)
+        self.rv: str | None = None
+        self.known: dict[tuple[str, str], Held] = {}
+        self.health = WatcherHealth(name=target.label, since=env.clock.now())
+        self.phase = "list"
+        self.listed = self.polling = self.reloaded = False
+        self.relist_reason = ""
+        self.expired_in_row = 0
+        self._response: Any = None
+        self._lock = threading.Lock()
+        self._health_at = 0.0
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """List and watch until halted; never raises (failures become health and retries)."""
+        try:
+            while not self.env.halt.is_set():
+                self.step()
+        except _Halted:
+            return
+        finally:
+            self.api.close()
+
+    def step(self) -> None:
+        """One list-if-needed plus one watch; a failure is handled (and waited for) here."""
+        try:
+            if self.rv is None:
+                self.relist()
+            self.watch()
+        except Failure as f:
+            if not self.env.halt.is_set():
+                self.handle(f)
+
+    def abort(self) -> None:
+        """Unblock a read in progress (called from the source's thread when stopping)."""
+        with self._lock:
+            resp = self._response
+        if resp is not None:
+            kc.abort(resp)
+
+    # -- list -------------------------------------------------------------------------------------------------
+
+    def relist(self) -> None:
+        """List everything (all pages), replace the known objects, remember the list's resourceVersion."""
+        self.phase = "list"
+        if not self.polling:
+            self.set_state(State.RELISTING if self.listed else State.LISTING, self.relist_reason)
+        items, rv = self.list_all()
+        self.replace(items)
+        self.rv = rv
+        if self.listed:
+            self.count(relists=1)
+        self.listed, self.reloaded = True, False
+        self.set_state(State.POLLING if self.polling else State.SYNCED, self.health.message if self.polling else "")
+
+    def list_all(self) -> tuple[list[bytes], str]:
+        """Follow continue tokens; a 410 on a continue restarts the list (twice), then one unpaginated list."""
+        for _ in range(3):
+            try:
+                return self.pages(self.s.page_size)
+            except Failure as f:
+                if f.status != 410:
+                    raise
+                self.count(expired=1)
+        return self.pages(None)
+
+    def pages(self, limit: int | None) -> tuple[list[bytes], str]:
+        """Every page of one list, and the resourceVersion of the snapshot they form."""
+        items: list[bytes] = []
+        cont: str | None = None
+        rv = ""
+        while True:
+            page = self.decode_page(self.api.list_page(self.target, cont, limit))
+            rv = rv or page.metadata.resource_version
+            items.extend(bytes(raw) for raw in page.items or ())
+            cont = page.metadata.continue_ or None
+            if cont is None:
+                return items, rv
+            if self.env.halt.is_set():
+                raise _Halted
+
+    @staticmethod
+    def decode_page(body: bytes) -> _Page:
+        """A list body, or a retryable ``Failure`` when it is not one."""
+        try:
+            return _PAGE.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Failure(None, f"the list response is not a Kubernetes list ({kc.one_line(str(exc), 80)})")
+
+    def replace(self, items: list[bytes]) -> None:
+        """Make ``known`` the listed objects: ADDED/MODIFIED for new or changed ones, DELETED for vanished."""
+        fresh: dict[tuple[str, str], Held] = {}
+        for raw in items:
+            held = self.read_object(raw)
+            if held is not None and self.wanted(held.record):
+                fresh[(held.record.namespace, held.record.name)] = held
+        for key, held in fresh.items():
+            old = self.known.get(key)
+            if old is None:
+                self.emit_change("ADDED", held)
+            elif old.record.uid == held.record.uid and old.record.resource_version == held.record.resource_version:
+                continue
+            elif old.record.uid == held.record.uid and not self.is_newer(old, held):
+                fresh[key] = old
+            else:
+                self.emit_change("MODIFIED", held)
+        for key in self.known.keys() - fresh.keys():
+            self.emit_change("DELETED", self.known[key])
+        self.known = fresh
+
+    # -- watch ------------------------------------------------------------------------------------------------
+
+    def watch(self) -> None:
+        """One watch from ``rv`` until the server ends it; a clean end returns (the caller resumes)."""
+        self.phase = "watch"
+        started, seen = time.monotonic(), 0
+        resp = self.api.watch(self.target, self.rv or "", self.env.rng.randint(*self.s.watch_timeout))
+        self.opened(resp)
+        try:
+            seen = self.consume(resp)
+        finally:
+            self.closed(resp)
+        if seen == 0 and time.monotonic() - started < self.s.short_watch and not self.env.halt.is_set():
+            raise Failure(None, "the watch ended at once without an event")
+
+    def opened(self, resp: Any) -> None:
+        """A watch was accepted: register it for ``abort`` and report the watcher in sync."""
+        with self._lock:
+            self._response = resp
+        if self.env.halt.is_set():
+            kc.abort(resp)
+        self.polling = self.reloaded = False
+        self.expired_in_row = 0
+        self.set_state(State.SYNCED)
+
+    def closed(self, resp: Any) -> None:
+        """Forget the response and close it (a broken connection must not go back to the pool)."""
+        with self._lock:
+            self._response = None
+        resp.close()
+
+    def consume(self, resp: Any) -> int:
+        """Handle every line of the stream; return how many events it carried."""
+        splitter, seen = LineSplitter(), 0
+        for chunk in kc.chunks(resp):
+            for line in splitter.feed(chunk):
+                seen += self.on_line(line)
+        if self.env.halt.is_set():
+            raise _Halted
+        if splitter.pending.strip():
+            raise self.corrupt(splitter.pending, "the stream ended inside a line")
+        return seen
+
+    def on_line(self, line: bytes) -> int:
+        """Apply one watch line; return 1 for an event, 0 for a blank line."""
+        if not line.strip():
+            return 0
+        try:
+            ev = _EVENT.decode(line)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise self.corrupt(line, kc.one_line(str(exc), 80)) from None
+        obj = bytes(ev.object)
+        if ev.type in _CHANGES:
+            if not obj.strip():
+                raise self.corrupt(line, f"a {ev.type} event without an object")
+            self.apply(ev.type, obj)
+        elif ev.type == "BOOKMARK":
+            self.rv = self.rv_of(obj) or self.rv
+        elif ev.type == "ERROR":
+            raise self.error_event(obj)
+        else:
+            self.problem(f"ignoring a watch event of unknown type {ev.type[:40]!r}")
+        self.count(events=1)
+        return 1
+
+    def corrupt(self, line: bytes, why: str) -> Failure:
+        """Count and report a line that cannot be read; the returned ``Failure`` ends this stream (and resumes)."""
+        self.count(corrupt_lines=1)
+        self.problem(f"corrupt watch line ({why}; {len(line)} bytes); resuming from resourceVersion {self.rv}")
+        return Failure(None, f"corrupt watch line ({why})")
+
+    def error_event(self, obj: bytes) -> Failure:
+        """The ``Failure`` an in-band ERROR event stands for (410 = relist; no code = retry)."""
+        f = kc.status_failure(obj, None)
+        if f.status is None:
+            return Failure(None, f"the watch sent an ERROR without a status code ({f.message})")
+        return f
+
+    def apply(self, kind: str, raw: bytes) -> None:
+        """Apply one ADDED/MODIFIED/DELETED event to ``known`` and pass it on (stale events are dropped)."""
+        held = self.read_object(raw)
+        if held is None:
+            self.rv = self.rv_of(raw) or self.rv
+            return
+        rec = held.record
+        self.rv = rec.resource_version or self.rv
+        key = (rec.namespace, rec.name)
+        old = self.known.get(key)
+        if old is not None and old.record.uid == rec.uid and not self.is_newer(old, held):
+            return
+        if kind == "DELETED" or not self.wanted(rec):
+            if self.known.pop(key, None) is not None:
+                self.emit_change("DELETED", held)
+            return
+        self.known[key] = held
+        self.emit_change(kind, held)
+
+    # -- objects ----------------------------------------------------------------------------------------------
+
+    def read_object(self, raw: bytes) -> Held | None:
+        """Decode one object; invalid UTF-8 is replaced; anything unreadable becomes a ``Problem``."""
+        try:
+            return Held(decode(raw), raw if self.env.record_raw else None)
+        except ObjectError as exc:
+            error = exc
+        fixed = raw.decode("utf-8", "replace").encode()
+        if fixed != raw:
+            try:
+                held = Held(decode(fixed), fixed if self.env.record_raw else None)
+            except ObjectError as exc:
+                error = exc
+            else:
+                self.problem(f"{held.record.namespace}/{held.record.name}: invalid UTF-8 replaced")
+                return held
+        self.problem(str(error))
+        return None
+
+    def wanted(self, rec: Run) -> bool:
+        """The client-side name filter: PipelineRuns by name, TaskRuns by their PipelineRun label."""
+        if not self.s.names:
+            return True
+        return (rec.name if isinstance(rec, PipelineRun) else rec.pipeline_run) in self.s.names
+
+    @staticmethod
+    def is_newer(old: Held, new: Held) -> bool:
+        """True unless ``new`` is an older version of the same object (resourceVersion order)."""
+        return newer_or_equal(old.record.resource_version, new.record.resource_version)
+
+    @staticmethod
+    def rv_of(raw: bytes) -> str:
+        """The resourceVersion of any object (bookmarks, unreadable objects), or ''."""
+        try:
+            return _OBJ.decode(raw).metadata.resource_version
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return ""
+
+    # -- failures ---------------------------------------------------------------------------------------------
+
+    def handle(self, f: Failure) -> None:
+        """Decide what a failure means: relist, reload credentials, poll, wait slowly, or back off."""
+        if f.status == 410:
+            self.on_expired(f)
+        elif f.status == 401:
+            self.on_unauthorized(f)
+        elif f.status == 403:
+            self.on_forbidden(f)
+        elif f.status == 404:
+            self.on_missing(f)
+        else:
+            self.on_retryable(f)
+
+    def on_expired(self, f: Failure) -> None:
+        """410: the resourceVersion is gone; relist (at once the first time, with backoff when it repeats)."""
+        self.rv, self.relist_reason = None, f"resourceVersion expired: {f.message}"
+        self.expired_in_row += 1
+        self.count(expired=1)
+        if self.expired_in_row > 1:
+            self.pause(State.RELISTING, self.relist_reason, self.backoff.next())
+
+    def on_unauthorized(self, f: Failure) -> None:
+        """401: reload the credentials (exec plugins run again) and retry; if that fails too, wait."""
+        if not self.reloaded:
+            self.reloaded = True
+            self.reload_client()
+            return
+        who = f"context {self.conn.context}" if self.conn.context else "the in-cluster service account"
+        self.pause(State.UNAUTHORIZED, f"the token in {who} was rejected (401): log in again",
+                   self.s.unauthorized_retry)
+        self.reload_client()
+
+    def on_forbidden(self, f: Failure) -> None:
+        """403: on the watch alone, poll with lists; on the list, report FORBIDDEN and re-probe slowly."""
+        if self.phase == "watch":
+            self.polling, self.rv = True, None
+            self.pause(State.POLLING, f"watch forbidden, listing every {self.s.poll_interval:g}s: {f.message}",
+                       self.s.poll_interval)
+            return
+        self.pause(State.FORBIDDEN, f.message, self.s.slow_retry)
+
+    def on_missing(self, f: Failure) -> None:
+        """404: the resource is not served (CRD removed, version gone); re-probe slowly and relist."""
+        self.rv = None
+        self.pause(State.NOT_INSTALLED, f"{kc.GROUP}/{self.version} {self.target.plural} not served: {f.message}",
+                   self.s.slow_retry)
+
+    def on_retryable(self, f: Failure) -> None:
+        """Transport errors, 5xx, 429, corrupt or short watches: back off (``Retry-After`` honoured), resume."""
+        delay = self.backoff.next()
+        if f.retry_after:
+            delay = max(delay, min(f.retry_after, MAX_RETRY_AFTER))
+        message = f.message if f.transport else f"{f.message} (HTTP {f.status})"
+        if self.version == "v1beta1" and (f.status or 0) >= 500:
+            message += "; tekton.dev/v1beta1 goes through Tekton's conversion webhook, a Tekton serving v1 avoids it"
+        self.count(reconnects=1)
+        self.pause(State.RECONNECTING, message, delay)
+
+    def pause(self, state: State, message: str, seconds: float) -> None:
+        """Report ``state`` with its retry time, then wait (interruptibly)."""
+        self.set_state(state, message, self.env.clock.now() + timedelta(seconds=seconds))
+        self.env.sleep(self.env.halt, seconds)
+
+    def reload_client(self) -> None:
+        """Swap in an ApiClient with freshly loaded credentials."""
+        try:
+            client, self.generation = self.conn.client(self.generation)
+        except SourceError as exc:
+            self.problem(f"cannot reload credentials: {exc}")
+            return
+        self.api.close()
+        self.api = kc.Api(client, self.version, self.s)
+
+    # -- health and output ------------------------------------------------------------------------------------
+
+    def set_state(self, state: State, message: str = "", retry_at: Any = None) -> None:
+        """Publish the watcher's health; ``since`` only moves when the state changes."""
+        now = self.env.clock.now()
+        since = self.health.since if state == self.health.state and self.health.since else now
+        self.publish(msgspec.structs.replace(self.health, state=state, message=message, since=since,
+                                             retry_at=retry_at))
+
+    def count(self, **more: int) -> None:
+        """Add to the health counters; event counts alone are published at most every ``HEALTH_EVERY``."""
+        changes = {k: getattr(self.health, k) + v for k, v in more.items()}
+        if "events" in more:
+            changes["last_event"] = self.env.clock.now()
+        health = msgspec.structs.replace(self.health, **changes)
+        if set(more) - {"events"} or time.monotonic() - self._health_at >= HEALTH_EVERY:
+            self.publish(health)
+        else:
+            self.health = health
+
+    def publish(self, health: WatcherHealth) -> None:
+        """Remember and emit a health record."""
+        self.health = health
+        self._health_at = time.monotonic()
+        self.env.put(HealthChanged(health))
+
+    def emit_change(self, kind: str, held: Held) -> None:
+        """Pass one change on to ingest."""
+        self.env.put(Change(kind, held.record, held.raw))
+
+    def problem(self, message: str) -> None:
+        """Report a one-line problem naming this watcher."""
+        self.env.put(Problem(f"{self.target.label}: {message}"))
