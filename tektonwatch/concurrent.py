@@ -4,8 +4,9 @@ Two task rows conflict when they use the same shared storage with overlapping su
 it, they belong to different pipeline tasks (matrix children of one task are concurrent by design), and neither
 happens-before the other. Conflicting pairs whose run intervals overlapped (equal seconds count as overlapping)
 join into ``overlap`` findings, one per connected group per storage: warning, critical when one of them failed.
-Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky timing). Pairs already
-judged as one fan-out (see ``fresh``), or by an overlap group, are not reported again. Pure: no rich/textual/k8s.
+Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky timing). Pairs that
+both consume one producer's artifact (judged together by ``fresh``), or that sit inside an overlap group, are not
+reported again. This module is pure: it must never import rich, textual or kubernetes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tektonwatch.findings import Evidence, Finding, Kind, Severity
+from tektonwatch.model import Status
 from tektonwatch.racefacts import (
     RunFacts,
     evidence,
@@ -24,13 +26,14 @@ from tektonwatch.racefacts import (
     trouble,
     where,
 )
-from tektonwatch.model import Status
 from tektonwatch.storage import Use, overlaps
 from tektonwatch.timeline import TaskView
 
 Pair = tuple[Use, Use]
-FIX = ("Serialise them with a runAfter edge, give each its own subPath, or declare the workspace readOnly in "
-       "the Tasks that only read it.")
+FIX = (
+    "Serialise them with a runAfter edge, give each its own subPath, or declare the workspace readOnly in "
+    "the Tasks that only read it."
+)
 INFINITY = float("inf")
 
 
@@ -49,7 +52,7 @@ def _pairs(facts: RunFacts, covered: list[frozenset[str]]) -> tuple[list[Pair], 
     overlapped: list[Pair] = []
     lucky: list[Pair] = []
     for i, a in enumerate(facts.uses):
-        for b in facts.uses[i + 1:]:
+        for b in facts.uses[i + 1 :]:
             if not conflict(facts, a, b) or _inside((a, b), covered):
                 continue
             seen = _overlapped(facts.rows[a.row], facts.rows[b.row])
@@ -60,8 +63,13 @@ def _pairs(facts: RunFacts, covered: list[frozenset[str]]) -> tuple[list[Pair], 
 
 def conflict(facts: RunFacts, a: Use, b: Use) -> bool:
     """Same storage, overlapping paths, one a writer, different pipeline tasks, neither before the other."""
-    return (a.storage == b.storage and a.task != b.task and (a.writer or b.writer) and overlaps(a.path, b.path)
-            and not facts.order.ordered(a.task, b.task))
+    return (
+        a.storage == b.storage
+        and a.task != b.task
+        and (a.writer or b.writer)
+        and overlaps(a.path, b.path)
+        and not facts.order.ordered(a.task, b.task)
+    )
 
 
 def _inside(pair: Pair, covered: list[frozenset[str]]) -> bool:
@@ -119,9 +127,16 @@ def _finding(facts: RunFacts, kind: Kind, uses: list[Use]) -> Finding:
     else:
         severity = Severity.INFO
     return Finding(
-        kind=kind, severity=severity, namespace=facts.namespace, pipeline_run=facts.name,
-        workspace=primary.workspace, storage=primary.storage, producer=writers[0] if len(writers) == 1 else None,
-        tasks=tuple(rows), failed=failed, message=_message(facts, kind, rows, writers, primary),
+        kind=kind,
+        severity=severity,
+        namespace=facts.namespace,
+        pipeline_run=facts.name,
+        workspace=primary.workspace,
+        storage=primary.storage,
+        producer=writers[0] if len(writers) == 1 else None,
+        tasks=tuple(rows),
+        failed=failed,
+        message=_message(facts, kind, rows, writers, primary),
         evidence=_evidence(facts, rows),
     )
 
@@ -143,13 +158,19 @@ def _message(facts: RunFacts, kind: Kind, rows: list[str], writers: list[str], p
     readers = [r for r in rows if r not in writers]
     if kind is Kind.OVERLAP:
         who = ("both" if len(rows) == 2 else "all of them") if not readers else names(writers)
-        what = (f"{names(rows)} ran at the same time on {where(primary)} with nothing ordering them, and {who} "
-                "may write it")
+        what = (
+            f"{names(rows)} ran at the same time on {where(primary)} with nothing ordering them, and {who} "
+            "may write it"
+        )
     elif readers:
         verb = "uses" if len(readers) == 1 else "use"
-        what = (f"{names(writers)} may write {where(primary)} while {names(readers)} {verb} it and nothing orders "
-                f"them; this run they did not overlap, which was lucky timing")
+        what = (
+            f"{names(writers)} may write {where(primary)} while {names(readers)} {verb} it and nothing orders "
+            f"them; this run they did not overlap, which was lucky timing"
+        )
     else:
-        what = (f"{names(rows)} may {'both' if len(rows) == 2 else 'all'} write {where(primary)} and nothing orders "
-                f"them; this run they did not overlap, which was lucky timing")
+        what = (
+            f"{names(rows)} may {'both' if len(rows) == 2 else 'all'} write {where(primary)} and nothing orders "
+            f"them; this run they did not overlap, which was lucky timing"
+        )
     return "; ".join([what, *trouble(facts, rows)]) + ". " + FIX

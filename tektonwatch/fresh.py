@@ -32,33 +32,36 @@ from tektonwatch.racefacts import (
 from tektonwatch.storage import Use, overlaps
 from tektonwatch.timeline import TaskView
 
-FIX_MANY = ("Make the consumers wait for the artifact: add a readiness check (file complete and readable) "
-            "or serialise them with runAfter.")
-FIX_ONE = "Make {row} wait for the artifact: add a readiness check (file complete and readable) before it reads it."
+FIX_MANY = (
+    "Make the consumers wait for the artifact: add a readiness check (file complete and readable) "
+    "or serialise them with runAfter."
+)
+FIX_ONE = (
+    "Make {row} wait for the artifact: add a readiness check (file complete and readable) before it reads it."
+)
 
 Group = list[Use]
 
 
 def fresh_findings(facts: RunFacts) -> tuple[list[Finding], list[Handoff], list[frozenset[str]]]:
-    """The run's fresh-artifact findings, its hot handoffs, and the fan-outs (sibling row sets) judged here.
+    """The run's fresh-artifact findings, its hot handoffs, and the co-consumer row sets judged here.
 
-    Every fan-out of two or more siblings is returned, fresh or not: its members are judged together, as one
-    group, and their mutual overlap is not reported again pairwise (Tasks rarely declare ``readOnly``, so a
-    pairwise rule would flag every parallel fan-out after a clone).
+    The consumers of one producer are judged here, as fan-outs, fresh or not; their mutual overlap is not
+    reported again pairwise. Tasks rarely declare ``readOnly``, so a pairwise rule would flag every parallel
+    fan-out after a clone, and the same pushes would be fine 3 minutes after the build but an overlap after it.
     """
     found: list[Finding] = []
     handoffs: list[Handoff] = []
-    fanouts: list[frozenset[str]] = []
+    consumers_of: list[frozenset[str]] = []
     for producer, consumers in _buckets(facts).items():
+        consumers_of.append(frozenset(u.row for u in consumers))
         for chain in _chains(facts, consumers):
-            if len(chain) > 1:
-                fanouts.append(frozenset(u.row for u in chain))
             group = [u for u in chain if _fresh(facts, producer, u)]
             if len(group) > 1 or (group and io_phrase(facts.rows[group[0].row])):
                 found.append(_finding(facts, producer, group))
             elif group:
                 handoffs.extend(_handoff(facts, producer, group[0]))
-    return found, handoffs, fanouts
+    return found, handoffs, consumers_of
 
 
 def _buckets(facts: RunFacts) -> dict[Use, Group]:
@@ -78,9 +81,16 @@ def producer_of(facts: RunFacts, use: Use) -> Use | None:
     """The latest started writer of overlapping storage that happens-before ``use``'s task, if any."""
     if facts.start(use) is None:
         return None
-    writers = [w for w in facts.uses if w.writer and w.storage == use.storage and w.row != use.row
-               and facts.order.before(w.task, use.task) and overlaps(w.path, use.path)
-               and facts.start(w) is not None]
+    writers = [
+        w
+        for w in facts.uses
+        if w.writer
+        and w.storage == use.storage
+        and w.row != use.row
+        and facts.order.before(w.task, use.task)
+        and overlaps(w.path, use.path)
+        and facts.start(w) is not None
+    ]
     latest = [w for w in writers if not any(facts.order.before(w.task, o.task) for o in writers)]
     return max(latest, key=lambda w: (_end_key(facts.rows[w.row]), w.row), default=None)
 
@@ -118,8 +128,16 @@ def _handoff(facts: RunFacts, producer: Use, use: Use) -> list[Handoff]:
     done, started = facts.rows[producer.row], facts.start(use)
     if done.end is None or started is None:
         return []
-    return [Handoff(namespace=facts.namespace, pipeline_run=facts.name, producer=producer.row, consumer=use.row,
-                    storage=producer.storage, delta=(started - done.end).total_seconds())]
+    return [
+        Handoff(
+            namespace=facts.namespace,
+            pipeline_run=facts.name,
+            producer=producer.row,
+            consumer=use.row,
+            storage=producer.storage,
+            delta=(started - done.end).total_seconds(),
+        )
+    ]
 
 
 def _finding(facts: RunFacts, producer: Use, group: Group) -> Finding:
@@ -129,8 +147,13 @@ def _finding(facts: RunFacts, producer: Use, group: Group) -> Finding:
     return Finding(
         kind=Kind.FRESH_ARTIFACT,
         severity=Severity.CRITICAL if failed else Severity.INFO if settled else Severity.WARNING,
-        namespace=facts.namespace, pipeline_run=facts.name, workspace=producer.workspace,
-        storage=producer.storage, producer=producer.row, tasks=tuple(rows), failed=failed,
+        namespace=facts.namespace,
+        pipeline_run=facts.name,
+        workspace=producer.workspace,
+        storage=producer.storage,
+        producer=producer.row,
+        tasks=tuple(rows),
+        failed=failed,
         message=_message(facts, producer, group, settled and not failed),
         evidence=_evidence(facts, producer, rows, settled),
     )
@@ -142,15 +165,21 @@ def settled_access(facts: RunFacts, producer: Use, rows: list[str]) -> bool:
     end = facts.rows[producer.row].end
     return end is not None and all(
         stepped(facts.rows[r]) and sec(access(facts.rows[r])) - sec(end) > facts.settings.settle  # type: ignore[arg-type]
-        for r in rows)
+        for r in rows
+    )
 
 
 def _evidence(facts: RunFacts, producer: Use, rows: list[str], settled: bool) -> tuple[Evidence, ...]:
     """The producer's completion (the reference, delta 0), each start, telling step starts, and the failures."""
     done = facts.rows[producer.row]
     ref = done.end
-    head = [evidence(producer.row, "completed", ref, ref)] if ref else [
-        evidence(producer.row, "started", done.start, None)] if done.start else []
+    head = (
+        [evidence(producer.row, "completed", ref, ref)]
+        if ref
+        else [evidence(producer.row, "started", done.start, None)]
+        if done.start
+        else []
+    )
     rest: list[Evidence] = []
     for row in rows:
         task = facts.rows[row]
@@ -192,7 +221,11 @@ def _message(facts: RunFacts, producer: Use, group: Group, settled: bool) -> str
     done = facts.rows[producer.row]
     if settled:
         return _settled_message(facts, producer, rows)
-    settling = "while it may still have been settling" if done.end else f"while {producer.row} may still be writing it"
+    settling = (
+        "while it may still have been settling"
+        if done.end
+        else f"while {producer.row} may still be writing it"
+    )
     what = f"{names(rows)} started {_when(facts, producer, group)}, reading {where(producer)} {settling}"
     clauses = trouble(facts, rows) + _step_clause(facts, producer, rows)
     fix = FIX_MANY if len(rows) > 1 else FIX_ONE.format(row=rows[0])
@@ -228,6 +261,8 @@ def _settled_message(facts: RunFacts, producer: Use, rows: list[str]) -> str:
     deltas = sorted({sec(access(facts.rows[r])) - sec(end) for r in rows})  # type: ignore[arg-type, operator]
     span = f"{deltas[0]}s" if len(deltas) == 1 else f"{deltas[0]}-{deltas[-1]}s"
     when = _when(facts, producer, [u for u in facts.uses if u.row in rows and u.storage == producer.storage])
-    return (f"{names(rows)} started {when} on {where(producer)}, but their first steps began {span} after it, "
-            f"once it had settled, and nothing failed. To depend on more than timing, add a readiness check "
-            f"(file complete and readable) or serialise them with runAfter.")
+    return (
+        f"{names(rows)} started {when} on {where(producer)}, but their first steps began {span} after it, "
+        f"once it had settled, and nothing failed. To depend on more than timing, add a readiness check "
+        f"(file complete and readable) or serialise them with runAfter."
+    )

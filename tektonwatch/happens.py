@@ -88,8 +88,9 @@ def closure(preds: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     return done
 
 
-def _ancestors(node: str, preds: Mapping[str, Iterable[str]], done: dict[str, frozenset[str]],
-               visiting: set[str]) -> frozenset[str]:
+def _ancestors(
+    node: str, preds: Mapping[str, Iterable[str]], done: dict[str, frozenset[str]], visiting: set[str]
+) -> frozenset[str]:
     if node in done:
         return done[node]
     if node in visiting:

@@ -21,8 +21,14 @@ from tektonwatch.storage import Use, show_path
 from tektonwatch.timeline import RunView, TaskView, label
 
 IO_PHRASES = (
-    "permission denied", "no such file or directory", "unexpected eof", "truncated", "checksum mismatch",
-    "file changed as we read it", "device or resource busy", "multi-attach error",
+    "permission denied",
+    "no such file or directory",
+    "unexpected eof",
+    "truncated",
+    "checksum mismatch",
+    "file changed as we read it",
+    "device or resource busy",
+    "multi-attach error",
 )
 """Failure messages that look like I/O on the artifact (matched case-insensitively)."""
 
@@ -171,11 +177,9 @@ def task_ref(task: TaskView) -> str:
 
 def _succeeded_twin(facts: RunFacts, row: str, rows: Sequence[str]) -> str:
     ref = task_ref(facts.rows[row])
-    twins = [r for r in rows if r != row and ref and task_ref(facts.rows[r]) == ref
-             and facts.rows[r].status is Status.SUCCEEDED]
+    twins = [
+        r
+        for r in rows
+        if r != row and ref and task_ref(facts.rows[r]) == ref and facts.rows[r].status is Status.SUCCEEDED
+    ]
     return twins[0] if twins else ""
-
-
-def diverged(facts: RunFacts, rows: Sequence[str]) -> bool:
-    """True when a failed row has a sibling running the same Task that succeeded."""
-    return any(facts.rows[r].status is Status.FAILED and _succeeded_twin(facts, r, rows) for r in rows)

@@ -39,10 +39,12 @@ def analyse(view: RunView, settings: RaceSettings | None = None) -> Analysis:
     if view.run is None:
         return Analysis()
     facts = RunFacts(view=view, order=order_of(view), uses=uses_of(view), settings=settings or RaceSettings())
-    fresh, handoffs, fanouts = fresh_findings(facts)
-    found = fresh + concurrent_findings(facts, fanouts)
-    return Analysis(findings=tuple(sorted(found, key=finding_order)),
-                    handoffs=tuple(sorted(handoffs, key=lambda h: (h.producer, h.consumer, h.storage))))
+    fresh, handoffs, co_consumers = fresh_findings(facts)
+    found = fresh + concurrent_findings(facts, co_consumers)
+    return Analysis(
+        findings=tuple(sorted(found, key=finding_order)),
+        handoffs=tuple(sorted(handoffs, key=lambda h: (h.producer, h.consumer, h.storage))),
+    )
 
 
 def finding_order(finding: Finding) -> tuple[int, datetime | None, str, tuple[str, ...]]:
@@ -86,8 +88,9 @@ class Analyzer:
         found = [f for analysis in self.analyse(snapshot).values() for f in analysis.findings]
         return tuple(sorted(found, key=lambda f: (*finding_order(f), f.namespace, f.pipeline_run)))
 
-    def _entry(self, snapshot: Snapshot, key: Key, run: PipelineRun, in_sequence: bool,
-               recomputed: set[Key]) -> _Entry:
+    def _entry(
+        self, snapshot: Snapshot, key: Key, run: PipelineRun, in_sequence: bool, recomputed: set[Key]
+    ) -> _Entry:
         held = self._cache.get(key)
         if held is not None and in_sequence and key not in snapshot.touched and held.records[0] is run:
             return held

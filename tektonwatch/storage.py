@@ -94,8 +94,9 @@ def task_uses(run: PipelineRun, task: TaskView) -> list[Use]:
         if key is None:
             continue
         writer = not storage.read_only and storage.kind not in READ_ONLY_KINDS and task_ws not in read_only
-        uses.append(Use(task=task.name, row=label(task), workspace=pipeline_ws, storage=key, path=path,
-                        writer=writer))
+        uses.append(
+            Use(task=task.name, row=label(task), workspace=pipeline_ws, storage=key, path=path, writer=writer)
+        )
     return uses
 
 

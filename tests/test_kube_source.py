@@ -135,7 +135,8 @@ class Live:
 
     def health(self, name: str) -> WatcherHealth | None:
         """The latest health of one watcher."""
-        return self.ingestor.watchers.get(name)
+        with self._cond:
+            return self.ingestor.watchers.get(name)
 
     def state(self, name: str) -> State | None:
         """The latest state of one watcher."""
@@ -145,28 +146,34 @@ class Live:
     def states(self, name: str) -> list[State]:
         """Every state a watcher reported, in order (repeats collapsed)."""
         seen: list[State] = []
-        for ev in list(self.events):
+        with self._cond:
+            events = list(self.events)
+        for ev in events:
             if isinstance(ev, HealthChanged) and ev.health.name == name and (not seen or seen[-1] != ev.health.state):
                 seen.append(ev.health.state)
         return seen
 
     def store(self) -> set[tuple[str, str, str, str]]:
         """The store as (kind, namespace, name, resourceVersion)."""
-        store = self.ingestor.store
-        prs = {("PipelineRun", k[0], k[1], r.resource_version) for k, r in store._prs.items()}
-        return prs | {("TaskRun", k[0], k[1], r.resource_version) for k, r in store._trs.items()}
+        with self._cond:
+            snap = self.ingestor.store.snapshot(self.ingestor.health())
+        prs = {("PipelineRun", k[0], k[1], r.resource_version) for k, r in snap.pipeline_runs.items()}
+        return prs | {("TaskRun", k[0], k[1], r.resource_version) for k, r in snap.task_runs.items()}
 
     def changes(self) -> list[Change]:
         """Every Change emitted so far."""
-        return [ev for ev in list(self.events) if isinstance(ev, Change)]
+        with self._cond:
+            return [ev for ev in self.events if isinstance(ev, Change)]
 
     def problems(self) -> list[str]:
         """Every Problem message so far."""
-        return [ev.message for ev in list(self.events) if isinstance(ev, Problem)]
+        with self._cond:
+            return [ev.message for ev in self.events if isinstance(ev, Problem)]
 
     def describe(self) -> str:
         """Watcher states for failure messages."""
-        return "; ".join(f"{h.name}={h.state.value} ({h.message})" for h in self.ingestor.watchers.values())
+        with self._cond:
+            return "; ".join(f"{h.name}={h.state.value} ({h.message})" for h in self.ingestor.watchers.values())
 
 
 def cluster(api: Any, namespace: str | None = None, pred: Callable[[dict], bool] = lambda o: True) -> set:
@@ -562,7 +569,7 @@ def test_the_line_splitter_handles_any_chunking() -> None:
         splitter, lines = LineSplitter(), []
         for i in range(0, len(data), size):
             lines.extend(splitter.feed(data[i:i + size]))
-        assert lines[0] == b'{"a":1}' and lines[1] == b"" and len(lines[2]) == 300_007
+        assert lines[0] == b'{"a":1}' and lines[1] == b"" and len(lines[2]) == 300_008
         assert splitter.pending == b'{"c":'
 
 

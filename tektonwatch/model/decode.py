@@ -155,6 +155,19 @@ def _step(state: wire.StepState, parent_done: bool) -> Step:
                 message=message)
 
 
+def _steps(states: list[wire.StepState] | None, parent_done: bool) -> tuple[Step, ...]:
+    """Typed steps. A running step's ``startedAt`` is its container's start (all step containers start together
+    and wait for the previous step), so its work began when the previous step finished: use the later one."""
+    steps: list[Step] = []
+    for state in states or ():
+        step = _step(state, parent_done)
+        prev = steps[-1].finished if steps else None
+        if step.status is Status.RUNNING and step.started and prev and prev > step.started:
+            step = msgspec.structs.replace(step, started=prev)
+        steps.append(step)
+    return tuple(steps)
+
+
 # --- workspaces ---------------------------------------------------------------------------------------------
 
 
@@ -216,7 +229,7 @@ def _taskrun(meta: wire.Meta, api_version: str, spec: wire.TaskRunSpec, st: wire
         start=st.start_time,
         completion=st.completion_time,
         pod_name=st.pod_name,
-        steps=tuple(_step(s, status.finished) for s in st.steps or ()),
+        steps=_steps(st.steps, status.finished),
         bindings=_bindings(spec.workspaces, labels.get("tekton.dev/pipelineRun", meta.name)),
         read_only_workspaces=_read_only(st.task_spec),
         retries=tuple(_attempt(r) for r in st.retries_status or ()),

@@ -12,11 +12,11 @@ from rich.text import Text
 
 
 class Column:
-    """A column: its header, whether it may shrink (``flex``), its minimum width and alignment."""
+    """A column: its header, how readily it shrinks (``flex``: 0 never, higher first), minimum width, alignment."""
 
     __slots__ = ("header", "flex", "min_width", "right")
 
-    def __init__(self, header: str, *, flex: bool = False, min_width: int = 4, right: bool = False) -> None:
+    def __init__(self, header: str, *, flex: int = 0, min_width: int = 4, right: bool = False) -> None:
         self.header = header
         self.flex = flex
         self.min_width = min_width
@@ -29,8 +29,8 @@ def _fit(widths: list[int], columns: Sequence[Column], width: int, gap: int) -> 
         flex = [i for i, c in enumerate(columns) if c.flex and widths[i] > c.min_width]
         if not flex:
             break
-        widest = max(flex, key=lambda i: widths[i])
-        widths[widest] -= 1
+        first = max(flex, key=lambda i: (columns[i].flex, widths[i]))
+        widths[first] -= 1
         total -= 1
     return widths
 

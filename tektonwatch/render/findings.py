@@ -42,7 +42,9 @@ def finding_block(finding: Finding, zone: Zone, width: int) -> RenderableType:
     if finding.message:
         parts.append(Padding(cell(finding.message), (0, 0, 0, INDENT)))
     if finding.evidence:
-        parts.append(Padding(Text(f"Timeline evidence ({zone.label()})", style=HEADER_STYLE), (0, 0, 0, INDENT)))
+        parts.append(
+            Padding(Text(f"Timeline evidence ({zone.label()})", style=HEADER_STYLE), (0, 0, 0, INDENT))
+        )
         parts.append(Padding(evidence_table(finding.evidence, zone), (0, 0, 0, EVIDENCE_INDENT)))
     return Constrain(Group(*parts), width)
 
@@ -59,8 +61,11 @@ def heading(finding: Finding, width: int) -> Text:
     line.append(" ")
     line.append(finding.kind.value, style=SEVERITY_TEXT[finding.severity])
     line.append("  ")
-    place = f"workspace {safe(finding.workspace)} on {safe(finding.storage)}" if finding.workspace else safe(
-        finding.storage)
+    place = (
+        f"workspace {safe(finding.workspace)} on {safe(finding.storage)}"
+        if finding.workspace
+        else safe(finding.storage)
+    )
     line.append(one_line(place, max(1, width - line.cell_len)), style=DIM)
     return line
 
@@ -74,7 +79,7 @@ def evidence_table(evidence: Sequence[Evidence], zone: Zone) -> Table:
     rows = [(cell(event_label(e)), zone.stamp(e.time, reference), delta(e.delta)) for e in evidence]
     table = Table.grid(padding=(0, 2))
     table.add_column(overflow="fold")
-    table.add_column(no_wrap=True, min_width=max((len(r[1]) for r in rows), default=0))
+    table.add_column(no_wrap=True, justify="right", min_width=max((len(r[1]) for r in rows), default=0))
     table.add_column(no_wrap=True, justify="right", min_width=max((len(r[2]) for r in rows), default=0))
     for label, stamp, shift in rows:
         table.add_row(label, Text(stamp), Text(shift))
@@ -112,6 +117,10 @@ def finding_line(finding: Finding, width: int) -> Text:
 def summary(finding: Finding) -> str:
     """Who, on what, and who failed, in a few words (plain text, made safe)."""
     tasks = ", ".join(safe(t) for t in finding.tasks)
-    who = f"{safe(finding.producer)} → {tasks}" if finding.producer and finding.kind is Kind.FRESH_ARTIFACT else tasks
+    who = (
+        f"{safe(finding.producer)} → {tasks}"
+        if finding.producer and finding.kind is Kind.FRESH_ARTIFACT
+        else tasks
+    )
     failed = f"; failed: {', '.join(safe(t) for t in finding.failed)}" if finding.failed else ""
     return f"{who} on {safe(finding.storage)}{failed}"

@@ -204,7 +204,7 @@ class Gantt:
         if task.pod:
             yield Text("    ") + _fixed(Text("pod ", theme.DIM) + cell(task.pod, theme.DIM), name_w + 1 + axis.width)
         for step in task.steps:
-            sub = TaskView(name=step.name, status=step.status, start=step.started, end=step.finished)
+            sub = TaskView(name=step.name, status=step.status, start=step.started, end=step.finished, steps=(step,))
             line = Text("    ") + Text(theme.glyph(step.status), style=theme.status_style(step.status)) + " "
             line.append_text(_fixed(cell(step.name, theme.DIM), name_w - 2))
             line.append(" ")

@@ -43,13 +43,13 @@ def run_rows(
     namespaces: bool,
 ) -> list[Text]:
     """The table's lines (header first) for ``views``; ``findings`` is keyed ``namespace/name``."""
-    columns = [Column("NAMESPACE", flex=True, min_width=6)] if namespaces else []
-    columns += [Column("NAME", flex=True, min_width=12), Column("PIPELINE", flex=True, min_width=6),
+    columns = [Column("NAMESPACE", flex=2, min_width=6)] if namespaces else []
+    columns += [Column("NAME", flex=1, min_width=12), Column("PIPELINE", flex=3, min_width=6),
                 Column("STATUS", min_width=9), Column("TASKS", right=True), Column("STARTED"),
                 Column("DURATION", right=True), Column("AGE", right=True)]
     show_findings = any(findings.get(f"{v.namespace}/{v.name}") for v in views)
     if show_findings:
-        columns.append(Column("RACES", flex=True, min_width=6))
+        columns.append(Column("RACES"))
     rows = []
     for view in views:
         done, total = view.progress()

@@ -39,6 +39,15 @@ def read_bytes(path: str) -> bytes:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
+def check_readable(path: str) -> None:
+    """Raise ``SourceError`` (as ``read_bytes`` would) when ``path`` cannot be opened for reading."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError:
+        read_bytes(path)
+
+
 def objects(data: bytes, name: str) -> Iterator[bytes | Mapping[str, Any]]:
     """Yield each object of a dump (JSON bytes or YAML mappings); raise ``SourceError`` on a parse error."""
     text_start = data.lstrip()[:1]
@@ -119,6 +128,10 @@ class FileSource:
     kind = "file"
 
     def __init__(self, paths: list[str]) -> None:
+        """Check up front that every path can be opened, so a typo fails before any front end starts."""
+        for path in paths:
+            if path != "-":
+                check_readable(path)
         self.paths = paths
 
     def health(self) -> SourceHealth:

@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,35 +133,54 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 def transport_failure(exc: BaseException) -> Failure:
-    """Describe a transport error (urllib3, socket, TLS) in a few words."""
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        word = _known_cause(cur)
-        if word:
-            return Failure(None, word)
-        cur = getattr(cur, "reason", None) if isinstance(getattr(cur, "reason", None), BaseException) else (
-            cur.__cause__ or cur.__context__)
+    """Describe a transport error (urllib3, socket, TLS) in a few words, the most telling cause first."""
+    chain = _causes(exc)
+    for test in _CAUSE_WORDS:
+        for cause in chain:
+            word = test(cause)
+            if word:
+                return Failure(None, word)
     return Failure(None, one_line(f"{type(exc).__name__}: {exc}", 200))
 
 
-def _known_cause(exc: BaseException) -> str:
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (urllib3's ``reason``, ``__cause__``, ``__context__``)."""
+    chain: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cur = todo.pop(0)
+        if cur is None or any(cur is seen for seen in chain):
+            continue
+        chain.append(cur)
+        reason = getattr(cur, "reason", None)
+        todo += [reason if isinstance(reason, BaseException) else None, cur.__cause__, cur.__context__]
+    return chain
+
+
+def _timeout_word(exc: BaseException) -> str:
     from urllib3 import exceptions as u3
 
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "unknown host"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate not trusted ({exc.verify_message})"
-    if isinstance(exc, (u3.ReadTimeoutError, u3.ConnectTimeoutError, TimeoutError, socket.timeout)):
-        return "timed out"
-    if isinstance(exc, u3.ProtocolError):
-        return one_line(f"connection broken ({exc.args[0] if exc.args else exc})", 200)
-    if isinstance(exc, ConnectionResetError):
-        return "connection reset"
-    return ""
+    timeouts = (u3.ReadTimeoutError, u3.ConnectTimeoutError, TimeoutError, socket.timeout)
+    return "timed out" if isinstance(exc, timeouts) and not isinstance(exc, u3.NewConnectionError) else ""
+
+
+def _protocol_word(exc: BaseException) -> str:
+    from urllib3 import exceptions as u3
+
+    if not isinstance(exc, u3.ProtocolError):
+        return ""
+    return one_line(f"connection broken ({exc.args[0] if exc.args else exc})", 200)
+
+
+_CAUSE_WORDS: tuple[Callable[[BaseException], str], ...] = (
+    lambda e: "connection refused" if isinstance(e, ConnectionRefusedError) else "",
+    lambda e: "unknown host" if isinstance(e, socket.gaierror) else "",
+    lambda e: f"TLS certificate not trusted ({e.verify_message})" if isinstance(e, ssl.SSLCertVerificationError)
+    else "",
+    lambda e: "connection reset" if isinstance(e, ConnectionResetError) else "",
+    _timeout_word,
+    _protocol_word,
+)
 
 
 def failure_of(exc: BaseException) -> Failure:
@@ -342,7 +361,16 @@ class Connection:
             raise SourceError(f"{_config_name(self.paths)}: {one_line(str(exc), 200)}") from None
         cfg.retries = False  # the watchers back off themselves; no hidden retries inside urllib3
         cfg.connection_pool_maxsize = 2
+        if not cfg.verify_ssl:
+            _quiet_insecure_warnings()
         return cfg
+
+
+def _quiet_insecure_warnings() -> None:
+    """The kubeconfig asked for insecure-skip-tls-verify: say nothing on every request (kubectl does not)."""
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
 def _config_name(paths: list[str]) -> str:
