@@ -1,12 +1,12 @@
 """Provides the ``overlap`` and ``unordered-access`` detectors: unordered tasks on one shared artifact.
 
-Two task rows conflict when they use the same shared storage with overlapping subPaths, at least one may write
-it, they belong to different pipeline tasks (matrix children of one task are concurrent by design), and neither
-happens-before the other. Conflicting pairs whose run intervals overlapped (equal seconds count as overlapping)
-join into ``overlap`` findings, one per connected group per storage: warning, critical when one of them failed.
-Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky timing). Pairs that
-both consume one producer's artifact (judged together by ``fresh``), or that sit inside an overlap group, are not
-reported again. This module is pure: it must never import rich, textual or kubernetes.
+Two task rows conflict when they use the same shared storage with overlapping subPaths, at least one may
+write it, they belong to different pipeline tasks (matrix children of one task are concurrent by design), and
+neither happens-before the other. Conflicting pairs whose run intervals overlapped (equal seconds count as
+overlapping) join into ``overlap`` findings, one per connected group per storage: warning, critical when one of
+them failed. Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky timing).
+Pairs that both consume one producer's artifact (judged together by ``fresh``), or that sit inside an overlap
+group, are not reported again. This module is pure: it must never import rich, textual or kubernetes.
 """
 
 from __future__ import annotations
@@ -165,12 +165,12 @@ def _message(facts: RunFacts, kind: Kind, rows: list[str], writers: list[str], p
     elif readers:
         verb = "uses" if len(readers) == 1 else "use"
         what = (
-            f"{names(writers)} may write {where(primary)} while {names(readers)} {verb} it and nothing orders "
-            f"them; this run they did not overlap, which was lucky timing"
+            f"{names(writers)} may write {where(primary)} while {names(readers)} {verb} it and nothing "
+            "orders them; this run they did not overlap, which was lucky timing"
         )
     else:
         what = (
-            f"{names(rows)} may {'both' if len(rows) == 2 else 'all'} write {where(primary)} and nothing orders "
-            f"them; this run they did not overlap, which was lucky timing"
+            f"{names(rows)} may {'both' if len(rows) == 2 else 'all'} write {where(primary)} and nothing "
+            "orders them; this run they did not overlap, which was lucky timing"
         )
     return "; ".join([what, *trouble(facts, rows)]) + ". " + FIX

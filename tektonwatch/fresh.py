@@ -2,11 +2,11 @@
 
 For each task that used shared storage, its **producer** is the latest writer of overlapping storage that
 happens-before it. The consumers of one producer are chained by start (each within ``window`` seconds of the
-previous, with no happens-before among them): a fan-out. Its members that started within ``settle`` seconds of
-the producer's completion (or before it completed — clock skew, or a live view whose producer update has not
-arrived yet) are fresh. Two or more fresh siblings are a finding: warning; critical when one of them failed; info
-when their first step containers are known to have begun only after the artifact settled. A single fresh consumer
-is a hot-handoff marker, and a critical finding only when it failed with an I/O-looking message.
+previous, with no happens-before among them): a fan-out. Its members that started within ``settle`` seconds
+of the producer's completion (or before it completed — clock skew, or a live view whose producer update has not
+arrived yet) are fresh. Two or more fresh siblings are a finding: warning; critical when one of them failed;
+info when their first step containers are known to have begun only after the artifact settled. A single fresh
+consumer is a hot-handoff marker, and a critical finding only when it failed with an I/O-looking message.
 This module is pure: it must never import rich, textual or kubernetes.
 """
 
@@ -48,7 +48,8 @@ def fresh_findings(facts: RunFacts) -> tuple[list[Finding], list[Handoff], list[
 
     The consumers of one producer are judged here, as fan-outs, fresh or not; their mutual overlap is not
     reported again pairwise. Tasks rarely declare ``readOnly``, so a pairwise rule would flag every parallel
-    fan-out after a clone, and the same pushes would be fine 3 minutes after the build but an overlap after it.
+    fan-out after a clone, and the same two pushes would be fine together 3 minutes after a build but an overlap
+    when started 3 seconds apart.
     """
     found: list[Finding] = []
     handoffs: list[Handoff] = []
@@ -170,7 +171,7 @@ def settled_access(facts: RunFacts, producer: Use, rows: list[str]) -> bool:
 
 
 def _evidence(facts: RunFacts, producer: Use, rows: list[str], settled: bool) -> tuple[Evidence, ...]:
-    """The producer's completion (the reference, delta 0), each start, telling step starts, and the failures."""
+    """The producer's completion (the reference, delta 0), each start, telling step starts, the failures."""
     done = facts.rows[producer.row]
     ref = done.end
     head = (

@@ -53,7 +53,7 @@ def edges(run: PipelineRun) -> dict[str, set[str]]:
 
 
 def observed_edges(tasks: Iterable[TaskView]) -> dict[str, set[str]]:
-    """Edges inferred from times: ``a`` before ``b`` when ``a`` ended in or before the second ``b`` started."""
+    """Edges inferred from times: ``a`` before ``b`` when ``a`` ended in or before the second ``b`` began."""
     spans = _spans(tasks)
     preds: dict[str, set[str]] = {name: set() for name in spans}
     for a, (_, a_end) in spans.items():

@@ -95,7 +95,7 @@ def access(task: TaskView) -> datetime | None:
 
 
 def stepped(task: TaskView) -> bool:
-    """True when the task's first step start is known (its access time is the container's, not the TaskRun's)."""
+    """True when the task's first step start is known (its access time is its container's, not its TaskRun's)."""
     return any(s.started is not None for s in task.steps) and not (task.task_run and task.task_run.retries)
 
 
@@ -126,7 +126,7 @@ def evidence(task: str, event: str, at: datetime, reference: datetime | None, st
 
 
 def outcome_evidence(row: str, task: TaskView, reference: datetime | None) -> list[Evidence]:
-    """The failures of a row: each failed earlier attempt, and its final failure (``failed`` at completion)."""
+    """A row's failures: each failed earlier attempt, and its final failure (``failed`` at completion)."""
     found = [evidence(row, "attempt-failed", at, reference) for at in failed_attempts(task)]
     if task.status is Status.FAILED and task.end is not None:
         found.append(evidence(row, "failed", task.end, reference))

@@ -2,8 +2,8 @@
 
 ``analyse(view, settings)`` is a pure function of one run's timeline: it resolves storage (``storage``), the
 happens-before order (``happens``), and yields the findings — ``fresh-artifact`` (``fresh``), ``overlap`` and
-``unordered-access`` (``concurrent``) — plus the hot-handoff markers, in a deterministic order (severity first,
-then the first evidence instant). Timestamps are whole seconds: equal seconds are concurrent, never ordered.
+``unordered-access`` (``concurrent``) — plus the hot-handoff markers, in a deterministic order (severity
+first, then the first evidence instant). Timestamps are whole seconds: equal seconds are concurrent, never ordered.
 ``Analyzer`` caches analyses between snapshots and re-analyses only the runs a snapshot changed.
 This module must never import rich, textual or kubernetes, and never reads the clock.
 """
@@ -48,7 +48,7 @@ def analyse(view: RunView, settings: RaceSettings | None = None) -> Analysis:
 
 
 def finding_order(finding: Finding) -> tuple[int, datetime | None, str, tuple[str, ...]]:
-    """Sort key: severity descending, then the first evidence instant, then kind and tasks (a stable tie-break)."""
+    """Sort key: severity descending, the first evidence instant, then kind and tasks (a stable tie-break)."""
     first = min((e.time for e in finding.evidence), default=None)
     return (-finding.severity.rank, first, finding.kind.value, finding.tasks)
 
@@ -62,8 +62,8 @@ class Analyzer:
     """An incremental cache of analyses, keyed by PipelineRun (namespace, name).
 
     A run is re-analysed only when its PipelineRun or one of its TaskRuns is a different record than last time
-    (records are immutable: a change is a new record). When snapshots arrive in sequence, a run the snapshot did
-    not ``touch`` is reused without even looking at its TaskRuns. ``recomputed`` names the runs the last call
+    (records are immutable: a change is a new record). When snapshots arrive in sequence, a run the snapshot
+    did not ``touch`` is reused without even looking at its TaskRuns. ``recomputed`` names the runs the last call
     analysed afresh. Not thread-safe: one owner (the thread that builds frames).
     """
 

@@ -1,12 +1,13 @@
-"""Provides storage identity: what each task of a run mounts, as a shared-storage key, a subPath and a write flag.
+"""Provides storage identity: what each task of a run mounts, as a shared-storage key, subPath and write flag.
 
 A task's workspace resolves through the PipelineRun's bindings (pipeline workspace → binding); its subPath is
-the binding's subPath joined with the task's own (Tekton concatenates them). When the PipelineRun does not carry
-the binding, the TaskRun's own binding is used (a volumeClaimTemplate there is already rewritten to its
-``pvc-<hash>`` claim, with the subPaths already joined). Storage keys: ``pvc:<claim>``, ``vct:<run>/<workspace>``,
-``configMap:<name>``/``secret:<name>``/``projected``/``csi`` (read-only sources); emptyDir is per pod and unknown
-sources cannot be identified, so neither is ever shared. A task may write unless its Task declares the workspace
-``readOnly`` or the binding is read-only; when the Task's declaration is unknown it is writable (Tekton's default).
+the binding's subPath joined with the task's own (Tekton concatenates them). When the PipelineRun does not
+carry the binding, the TaskRun's own binding is used (a volumeClaimTemplate there is already rewritten to its
+``pvc-<hash>`` claim, with the subPaths already joined). Storage keys: ``pvc:<claim>``,
+``vct:<run>/<workspace>``, ``configMap:<name>``/``secret:<name>``/``projected``/``csi`` (read-only sources);
+emptyDir is per pod and unknown sources cannot be identified, so neither is ever shared. A task may write
+unless its Task declares the workspace ``readOnly`` or the binding is read-only; when the Task's declaration is
+unknown it is writable (Tekton's default).
 This module is pure: it must never import rich, textual or kubernetes.
 """
 
@@ -124,7 +125,7 @@ def _from_taskrun(tr: TaskRun | None) -> list[Mount]:
 
 
 def _read_only_names(task: TaskView) -> frozenset[str]:
-    """Task workspaces declared ``readOnly``: from the TaskRun's resolved taskSpec, else the inline taskSpec."""
+    """Task workspaces declared ``readOnly``: from the TaskRun's resolved taskSpec, else an inline taskSpec."""
     tr = task.task_run
     if tr is not None and tr.read_only_workspaces is not None:
         return frozenset(tr.read_only_workspaces)

@@ -41,7 +41,7 @@ def dt(hms: str) -> datetime:
     return datetime.fromisoformat(f"2025-10-27T{hms}+00:00").astimezone(UTC)
 
 
-# ---- scenario plumbing -----------------------------------------------------------------------------------------
+# ---- scenario plumbing -------------------------------------------------------------------------------------
 
 
 def snapshot_of(objects: list[dict]) -> Snapshot:
@@ -78,7 +78,7 @@ def model_serving(
     ordering: str = "runAfter",
     push_ref: tuple[str, str] = ("push-internal", "push-quay"),
 ) -> PipelineBuilder:
-    """The incident's pipeline: ``build`` writes the OCI archive on workspace ``source``; two pushes follow it.
+    """The incident's pipeline: ``build`` writes the OCI archive on workspace ``source``; two pushes follow.
 
     ``ordering`` says how the pushes wait for build: ``runAfter``, a result reference, or ``none``.
     """
@@ -126,7 +126,7 @@ def incident(
     return run.finish(datetime.fromtimestamp(start + 399, UTC))
 
 
-# ---- the incident ----------------------------------------------------------------------------------------------
+# ---- the incident ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -153,10 +153,10 @@ def test_incident_is_a_critical_fresh_artifact(api_version, embedded):
 
 def test_incident_message_says_what_happened_and_the_fix():
     assert only(analysed(incident())).message == (
-        "push-to-internal and push-to-quay started 0s after build completed, reading pvc:model-build-pvc while it "
-        "may still have been settling; push-to-quay failed with an I/O error (permission denied). Make the "
-        "consumers wait for the artifact: add a readiness check (file complete and readable) or serialise them "
-        "with runAfter."
+        "push-to-internal and push-to-quay started 0s after build completed, reading pvc:model-build-pvc "
+        "while it may still have been settling; push-to-quay failed with an I/O error (permission denied). "
+        "Make the consumers wait for the artifact: add a readiness check (file complete and readable) or "
+        "serialise them with runAfter."
     )
 
 
@@ -191,7 +191,7 @@ def test_pushes_further_apart_than_the_window_are_single_handoffs():
     ]
 
 
-# ---- storage identity ------------------------------------------------------------------------------------------
+# ---- storage identity --------------------------------------------------------------------------------------
 
 
 def test_empty_dir_is_never_shared():
@@ -306,7 +306,7 @@ def test_declared_read_only_workspace_is_not_a_writer():
     assert uses == {"build": True, "push-to-internal": False, "push-to-quay": False}
 
 
-# ---- happens-before --------------------------------------------------------------------------------------------
+# ---- happens-before ----------------------------------------------------------------------------------------
 
 
 def test_result_reference_orders_like_run_after():
@@ -358,7 +358,7 @@ def test_unknown_dag_is_inferred_from_times():
     )
 
 
-# ---- overlap and unordered access ------------------------------------------------------------------------------
+# ---- overlap and unordered access --------------------------------------------------------------------------
 
 
 def writer_and_reader(reader_start: str, reader_end: str) -> RunBuilder:
@@ -376,8 +376,8 @@ def test_unordered_writer_and_reader_that_overlap():
     assert finding.tasks == ("generate", "publish")
     assert finding.storage == "pvc:reports-pvc"
     assert finding.message == (
-        "generate and publish ran at the same time on pvc:reports-pvc (subPath reports) with nothing ordering "
-        "them, and generate may write it. Serialise them with a runAfter edge, give each its own subPath, or "
+        "generate and publish ran at the same time on pvc:reports-pvc (subPath reports) with nothing "
+        "ordering them, and generate may write it. Serialise them with a runAfter edge, give each its own subPath, or "
         "declare the workspace readOnly in the Tasks that only read it."
     )
     assert [(e.task, e.event, e.delta) for e in finding.evidence] == [
@@ -404,7 +404,7 @@ def test_unordered_but_not_yet_started_is_not_reported():
     assert analysed(run, now=t("18:02:00")).findings == ()
 
 
-# ---- failures, retries, skew, steps ----------------------------------------------------------------------------
+# ---- failures, retries, skew, steps ------------------------------------------------------------------------
 
 
 def three_pushes() -> RunBuilder:
@@ -524,7 +524,7 @@ def test_single_consumer_is_a_handoff_marker():
     ]
 
 
-# ---- live ------------------------------------------------------------------------------------------------------
+# ---- live --------------------------------------------------------------------------------------------------
 
 
 def test_live_upgrade_from_warning_to_critical():
@@ -618,7 +618,7 @@ def test_findings_are_ordered_by_severity_then_time():
     ]
 
 
-# ---- no noise on real objects ----------------------------------------------------------------------------------
+# ---- no noise on real objects ------------------------------------------------------------------------------
 
 
 def real_fixtures() -> list[str]:
@@ -631,7 +631,8 @@ def real_fixtures() -> list[str]:
 def test_real_fixtures_give_no_warnings():
     """On 12 real runs that share workspaces the detector warns about nothing. It reports, as info only, two
     fan-outs whose TaskRuns started 0-4s after the producer but whose step containers began 21-48s later (the
-    artifact had settled), and two unordered pairs that may both write the run's workspace but did not overlap."""
+    artifact had settled), and two unordered pairs that may both write the run's workspace but did not
+    overlap."""
     snap = drain(FileSource(real_fixtures()), Ingestor("file", FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))))
     found = Analyzer().findings(snap)
     assert [f for f in found if f.severity.rank >= Severity.WARNING.rank] == []

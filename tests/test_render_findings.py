@@ -1,4 +1,4 @@
-"""The Findings renderables: golden text at fixed widths in UTC, the compact line, and inert cluster strings."""
+"""The Findings renderables: golden text at fixed widths in UTC, the compact line, inert cluster strings."""
 
 from __future__ import annotations
 
@@ -62,11 +62,16 @@ WARNING overlap  workspace cache on pvc:cache
     compile failed              2025-10-28 00:07:48  +7m 50s
 """
 
-GOLDEN_160 = """\
-CRITICAL fresh-artifact  workspace source on pvc:model-build-pvc
-  push-to-internal and push-to-quay started 0s after build completed, reading pvc:model-build-pvc while it may still have been settling; push-to-quay failed
-  with an I/O error (permission denied). Make the consumers wait for the artifact: add a readiness check (file complete and readable) or serialise them with
-  runAfter.
+GOLDEN_160 = (
+    (
+        "CRITICAL fresh-artifact  workspace source on pvc:model-build-pvc\n"
+        "  push-to-internal and push-to-quay started 0s after build completed, reading pvc:model-build-pvc while it "
+        "may still have been settling; push-to-quay failed\n"
+        "  with an I/O error (permission denied). Make the consumers wait for the artifact: add a readiness check "
+        "(file complete and readable) or serialise them with\n"
+        "  runAfter.\n"
+    )
+    + """\
   Timeline evidence (UTC)
     build completed           18:34:10  +0s
     push-to-internal started  18:34:10  +0s
@@ -80,6 +85,7 @@ WARNING overlap  workspace cache on pvc:cache
     compile step fetch started             23:59:57      -1s
     compile failed              2025-10-28 00:07:48  +7m 50s
 """
+)
 
 
 def text(renderable, width: int) -> str:
@@ -104,7 +110,7 @@ def incident_finding() -> Finding:
 
 @pytest.mark.parametrize(("width", "golden"), [(80, GOLDEN_80), (160, GOLDEN_160)])
 def test_findings_section_golden(incident_finding, width, golden):
-    """The incident, then an overlap whose evidence crosses midnight (the date appears) with a skewed -1s step."""
+    """The incident, then an overlap whose evidence crosses midnight (the date shows) and has a -1s step."""
     assert text(findings_block([incident_finding, SKEWED], Zone.utc(), width), width) == golden
 
 

@@ -14,9 +14,12 @@ from rich.text import Text
 class Column:
     """A column: its header, how readily it shrinks (``flex``: 0 never, higher first), minimum width, alignment."""
 
-    __slots__ = ("header", "flex", "min_width", "right")
+    __slots__ = ("header", "flex", "min_width", "right", "drop")
 
-    def __init__(self, header: str, *, flex: int = 0, min_width: int = 4, right: bool = False) -> None:
+    def __init__(
+        self, header: str, *, flex: int = 0, min_width: int = 4, right: bool = False, drop: int = 0
+    ) -> None:
+        self.drop = drop  # 0: always shown; otherwise dropped (highest first) when the lines cannot fit
         self.header = header
         self.flex = flex
         self.min_width = min_width
@@ -51,12 +54,29 @@ def _pad(cell: Text, width: int, right: bool) -> Text:
 def layout(
     columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: int, gap: int = 2, header_style: str = "bold"
 ) -> list[Text]:
-    """Lay rows out under a header line, fitted to ``width`` cells (the last column is never padded)."""
+    """Lay rows out under a header line, fitted to ``width`` cells (the last column is never padded).
+
+    Flexible columns shrink first; if the lines still do not fit, droppable columns are left out."""
+    widths = _widths(columns, rows, width, gap)
+    while sum(widths) + gap * (len(widths) - 1) > width and any(c.drop for c in columns):
+        drop = max(range(len(columns)), key=lambda i: columns[i].drop)
+        columns = [c for i, c in enumerate(columns) if i != drop]
+        rows = [[cell for i, cell in enumerate(row) if i != drop] for row in rows]
+        widths = _widths(columns, rows, width, gap)
+    return _lines(columns, rows, widths, gap, header_style)
+
+
+def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: int, gap: int) -> list[int]:
     widths = [len(c.header) for c in columns]
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], cell.cell_len)
-    widths = _fit(widths, columns, width, gap)
+    return _fit(widths, columns, width, gap)
+
+
+def _lines(
+    columns: Sequence[Column], rows: Sequence[Sequence[Text]], widths: list[int], gap: int, header_style: str
+) -> list[Text]:
     header = [Text(c.header, style=header_style) for c in columns]
     lines = []
     for row in [header, *rows]:

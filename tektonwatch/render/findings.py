@@ -1,4 +1,4 @@
-"""Provides the Findings renderables: a block per race finding, and a one-line form for the compact watch mode.
+"""Provides the Findings renderables: a block per race finding, and a one-line form for the compact watch.
 
 A block reads like the incident write-up it replaces: the severity and kind in words (colour is never the only
 signal), where it happened, the message wrapped to the width, and a "Timeline evidence" table of task events

@@ -166,7 +166,7 @@ class Gantt:
         """The rendered lines at ``width`` cells."""
         name_w = min(max((len(safe(label(t))) for t in self.view.tasks), default=4), max(8, width // 4))
         bar_w = max(4, width - name_w - 4 - 1 - DURATION_WIDTH)
-        out = [run_header(self.view, self.now, self.zone)] if self.header else []
+        out = [_cut(run_header(self.view, self.now, self.zone), width)] if self.header else []
         axis = run_axis(self.view, self.now, bar_w)
         if axis is None:
             out.append(Text("  no task has started yet", style=theme.DIM))
@@ -228,6 +228,11 @@ class Gantt:
             text.truncate(width, overflow="ellipsis")
             lines.append(text)
         return lines
+
+
+def _cut(text: Text, width: int) -> Text:
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 def _fixed(text: Text, width: int) -> Text:

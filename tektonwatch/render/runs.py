@@ -44,9 +44,9 @@ def run_rows(
 ) -> list[Text]:
     """The table's lines (header first) for ``views``; ``findings`` is keyed ``namespace/name``."""
     columns = [Column("NAMESPACE", flex=2, min_width=6)] if namespaces else []
-    columns += [Column("NAME", flex=1, min_width=12), Column("PIPELINE", flex=3, min_width=6),
-                Column("STATUS", min_width=9), Column("TASKS", right=True), Column("STARTED"),
-                Column("DURATION", right=True), Column("AGE", right=True)]
+    columns += [Column("NAME", flex=1, min_width=12), Column("PIPELINE", flex=3, min_width=6, drop=2),
+                Column("STATUS", min_width=9), Column("TASKS", right=True), Column("STARTED", drop=1),
+                Column("DURATION", right=True), Column("AGE", right=True, drop=3)]
     show_findings = any(findings.get(f"{v.namespace}/{v.name}") for v in views)
     if show_findings:
         columns.append(Column("RACES"))
