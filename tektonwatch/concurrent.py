@@ -3,10 +3,11 @@
 Two task rows conflict when they use the same shared storage with overlapping subPaths, at least one may
 write it, they belong to different pipeline tasks (matrix children of one task are concurrent by design), and
 neither happens-before the other. Conflicting pairs whose run intervals overlapped (equal seconds count as
-overlapping) join into ``overlap`` findings, one per connected group per storage: warning, critical when one of
-them failed. Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky timing).
-Pairs that both consume one producer's artifact (judged together by ``fresh``), or that sit inside an overlap
-group, are not reported again. This module is pure: it must never import rich, textual or kubernetes.
+overlapping) join into ``overlap`` findings, one per connected group per storage: warning, critical when one
+of them failed. Pairs that did not overlap this time join into ``unordered-access`` findings (info: lucky
+timing). Pairs that both consume one producer's artifact (judged together by ``fresh``), or that sit inside
+an overlap group, are not reported again.
+This module is pure: it must never import rich, textual or kubernetes.
 """
 
 from __future__ import annotations
@@ -39,21 +40,36 @@ INFINITY = float("inf")
 
 def concurrent_findings(facts: RunFacts, covered: list[frozenset[str]]) -> list[Finding]:
     """Overlap and unordered-access findings, leaving out pairs inside any of the ``covered`` row sets."""
-    overlapped, lucky = _pairs(facts, covered)
+    sets = Membership(covered)
+    overlapped, lucky = _pairs(facts, sets)
     groups = components(overlapped)
     found = [_finding(facts, Kind.OVERLAP, g) for g in groups]
-    covered = covered + [frozenset(u.row for u in g) for g in groups]
-    lucky = [p for p in lucky if not _inside(p, covered)]
+    sets = Membership(covered + [frozenset(u.row for u in g) for g in groups])
+    lucky = [p for p in lucky if not sets.together(p[0].row, p[1].row)]
     return found + [_finding(facts, Kind.UNORDERED_ACCESS, g) for g in components(lucky)]
 
 
-def _pairs(facts: RunFacts, covered: list[frozenset[str]]) -> tuple[list[Pair], list[Pair]]:
+class Membership:
+    """Which of some row sets each row belongs to, to tell in O(1) whether two rows share one."""
+
+    def __init__(self, sets: Iterable[frozenset[str]]) -> None:
+        self._of: dict[str, set[int]] = {}
+        for i, rows in enumerate(sets):
+            for row in rows:
+                self._of.setdefault(row, set()).add(i)
+
+    def together(self, a: str, b: str) -> bool:
+        """True when some set holds both rows."""
+        return not self._of.get(a, set()).isdisjoint(self._of.get(b, ()))
+
+
+def _pairs(facts: RunFacts, covered: Membership) -> tuple[list[Pair], list[Pair]]:
     """Conflicting pairs split into (overlapped this run, did not overlap); unknown timing is left out."""
     overlapped: list[Pair] = []
     lucky: list[Pair] = []
     for i, a in enumerate(facts.uses):
         for b in facts.uses[i + 1 :]:
-            if not conflict(facts, a, b) or _inside((a, b), covered):
+            if not conflict(facts, a, b) or covered.together(a.row, b.row):
                 continue
             seen = _overlapped(facts.rows[a.row], facts.rows[b.row])
             if seen is not None:
@@ -70,10 +86,6 @@ def conflict(facts: RunFacts, a: Use, b: Use) -> bool:
         and overlaps(a.path, b.path)
         and not facts.order.ordered(a.task, b.task)
     )
-
-
-def _inside(pair: Pair, covered: list[frozenset[str]]) -> bool:
-    return any(pair[0].row in rows and pair[1].row in rows for rows in covered)
 
 
 def _overlapped(a: TaskView, b: TaskView) -> bool | None:
@@ -99,17 +111,15 @@ def components(pairs: Iterable[Pair]) -> list[list[Use]]:
     def root(use: Use) -> tuple[str, str]:
         node = (use.storage, use.row)
         while parent.setdefault(node, node) != node:
-            node = parent[node]
+            parent[node] = node = parent[parent[node]]  # path halving
         return node
 
     for a, b in pairs:
         parent[root(b)] = root(a)
-    groups: dict[tuple[str, str], list[Use]] = {}
+    groups: dict[tuple[str, str], dict[Use, None]] = {}
     for use in (u for pair in pairs for u in pair):
-        group = groups.setdefault(root(use), [])
-        if use not in group:
-            group.append(use)
-    return list(groups.values())
+        groups.setdefault(root(use), {})[use] = None
+    return [list(group) for group in groups.values()]
 
 
 def _rows(facts: RunFacts, uses: list[Use]) -> list[str]:

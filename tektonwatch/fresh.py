@@ -3,10 +3,11 @@
 For each task that used shared storage, its **producer** is the latest writer of overlapping storage that
 happens-before it. The consumers of one producer are chained by start (each within ``window`` seconds of the
 previous, with no happens-before among them): a fan-out. Its members that started within ``settle`` seconds
-of the producer's completion (or before it completed — clock skew, or a live view whose producer update has not
-arrived yet) are fresh. Two or more fresh siblings are a finding: warning; critical when one of them failed;
-info when their first step containers are known to have begun only after the artifact settled. A single fresh
-consumer is a hot-handoff marker, and a critical finding only when it failed with an I/O-looking message.
+of the producer's completion (or before it completed — clock skew, or a live view whose producer update has
+not arrived yet) are fresh. Two or more fresh siblings are a finding: warning; critical when one of them
+failed; info when their first step containers are known to have begun only after the artifact settled. A
+single fresh consumer is a hot-handoff marker, and a critical finding only when it failed with an I/O-looking
+message.
 This module is pure: it must never import rich, textual or kubernetes.
 """
 
@@ -41,6 +42,7 @@ FIX_ONE = (
 )
 
 Group = list[Use]
+_RANK = {"started": 0, "step-started": 1, "attempt-failed": 2, "failed": 3}  # evidence order within a second
 
 
 def fresh_findings(facts: RunFacts) -> tuple[list[Finding], list[Handoff], list[frozenset[str]]]:
@@ -48,8 +50,8 @@ def fresh_findings(facts: RunFacts) -> tuple[list[Finding], list[Handoff], list[
 
     The consumers of one producer are judged here, as fan-outs, fresh or not; their mutual overlap is not
     reported again pairwise. Tasks rarely declare ``readOnly``, so a pairwise rule would flag every parallel
-    fan-out after a clone, and the same two pushes would be fine together 3 minutes after a build but an overlap
-    when started 3 seconds apart.
+    fan-out after a clone, and the same two pushes would be fine together 3 minutes after a build but an
+    overlap when started 3 seconds apart.
     """
     found: list[Finding] = []
     handoffs: list[Handoff] = []
@@ -174,13 +176,7 @@ def _evidence(facts: RunFacts, producer: Use, rows: list[str], settled: bool) ->
     """The producer's completion (the reference, delta 0), each start, telling step starts, the failures."""
     done = facts.rows[producer.row]
     ref = done.end
-    head = (
-        [evidence(producer.row, "completed", ref, ref)]
-        if ref
-        else [evidence(producer.row, "started", done.start, None)]
-        if done.start
-        else []
-    )
+    head = _reference(producer.row, done)
     rest: list[Evidence] = []
     for row in rows:
         task = facts.rows[row]
@@ -193,7 +189,11 @@ def _evidence(facts: RunFacts, producer: Use, rows: list[str], settled: bool) ->
     return tuple(head + sorted(rest, key=lambda e: (e.time, _RANK.get(e.event, 9), e.task)))
 
 
-_RANK = {"started": 0, "step-started": 1, "attempt-failed": 2, "failed": 3}
+def _reference(row: str, done: TaskView) -> list[Evidence]:
+    """The producer's completion (delta 0); while it still runs, its start (no reference, no deltas)."""
+    if done.end is not None:
+        return [evidence(row, "completed", done.end, done.end)]
+    return [evidence(row, "started", done.start, None)] if done.start is not None else []
 
 
 def _last_step(task: TaskView) -> tuple[str, datetime] | None:
@@ -234,7 +234,7 @@ def _message(facts: RunFacts, producer: Use, group: Group, settled: bool) -> str
 
 
 def _when(facts: RunFacts, producer: Use, group: Group) -> str:
-    """``0s after build completed``, ``0-2s after…``, ``1s before… (clock skew)``, ``before build completed``."""
+    """``0s after build completed``, ``0-2s after…``, ``1s before… (clock skew)``, ``before build …``."""
     end = facts.rows[producer.row].end
     if end is None:
         return f"before {producer.row} completed"
@@ -259,7 +259,7 @@ def _step_clause(facts: RunFacts, producer: Use, rows: list[str]) -> list[str]:
 
 def _settled_message(facts: RunFacts, producer: Use, rows: list[str]) -> str:
     end = facts.rows[producer.row].end
-    deltas = sorted({sec(access(facts.rows[r])) - sec(end) for r in rows})  # type: ignore[arg-type, operator]
+    deltas = sorted({sec(access(facts.rows[r])) - sec(end) for r in rows})  # type: ignore[arg-type]
     span = f"{deltas[0]}s" if len(deltas) == 1 else f"{deltas[0]}-{deltas[-1]}s"
     when = _when(facts, producer, [u for u in facts.uses if u.row in rows and u.storage == producer.storage])
     return (

@@ -35,7 +35,7 @@ IO_PHRASES = (
 NAMES_SHOWN = 4
 
 
-class RaceSettings(msgspec.Struct, frozen=True, kw_only=True):
+class RaceSettings(msgspec.Struct, frozen=True):
     """The tunable windows (``--settle``, ``--window``), in seconds.
 
     ``settle``: how long after a producer completes its artifact may still be settling (written back, its
@@ -95,7 +95,7 @@ def access(task: TaskView) -> datetime | None:
 
 
 def stepped(task: TaskView) -> bool:
-    """True when the task's first step start is known (its access time is its container's, not its TaskRun's)."""
+    """True when the first step's start is known (the access time is the container's, not the TaskRun's)."""
     return any(s.started is not None for s in task.steps) and not (task.task_run and task.task_run.retries)
 
 

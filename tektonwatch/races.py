@@ -3,7 +3,8 @@
 ``analyse(view, settings)`` is a pure function of one run's timeline: it resolves storage (``storage``), the
 happens-before order (``happens``), and yields the findings — ``fresh-artifact`` (``fresh``), ``overlap`` and
 ``unordered-access`` (``concurrent``) — plus the hot-handoff markers, in a deterministic order (severity
-first, then the first evidence instant). Timestamps are whole seconds: equal seconds are concurrent, never ordered.
+first, then the first evidence instant). Timestamps are whole seconds: equal seconds are concurrent, never
+ordered.
 ``Analyzer`` caches analyses between snapshots and re-analyses only the runs a snapshot changed.
 This module must never import rich, textual or kubernetes, and never reads the clock.
 """
@@ -63,8 +64,8 @@ class Analyzer:
 
     A run is re-analysed only when its PipelineRun or one of its TaskRuns is a different record than last time
     (records are immutable: a change is a new record). When snapshots arrive in sequence, a run the snapshot
-    did not ``touch`` is reused without even looking at its TaskRuns. ``recomputed`` names the runs the last call
-    analysed afresh. Not thread-safe: one owner (the thread that builds frames).
+    did not ``touch`` is reused without even looking at its TaskRuns. ``recomputed`` names the runs the last
+    call analysed afresh. Not thread-safe: one owner (the thread that builds frames).
     """
 
     def __init__(self, settings: RaceSettings | None = None) -> None:
@@ -94,7 +95,7 @@ class Analyzer:
         held = self._cache.get(key)
         if held is not None and in_sequence and key not in snapshot.touched and held.records[0] is run:
             return held
-        records = (run, *snapshot.taskruns_of(run))
+        records: tuple[PipelineRun | TaskRun, ...] = (run, *snapshot.taskruns_of(run))
         if held is not None and _same_records(held.records, records):
             return held
         recomputed.add(key)
@@ -102,4 +103,4 @@ class Analyzer:
 
 
 def _same_records(a: tuple[PipelineRun | TaskRun, ...], b: tuple[PipelineRun | TaskRun, ...]) -> bool:
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))

@@ -6,8 +6,8 @@ carry the binding, the TaskRun's own binding is used (a volumeClaimTemplate ther
 ``pvc-<hash>`` claim, with the subPaths already joined). Storage keys: ``pvc:<claim>``,
 ``vct:<run>/<workspace>``, ``configMap:<name>``/``secret:<name>``/``projected``/``csi`` (read-only sources);
 emptyDir is per pod and unknown sources cannot be identified, so neither is ever shared. A task may write
-unless its Task declares the workspace ``readOnly`` or the binding is read-only; when the Task's declaration is
-unknown it is writable (Tekton's default).
+unless its Task declares the workspace ``readOnly`` or the binding is read-only; when the Task's declaration
+is unknown it is writable (Tekton's default).
 This module is pure: it must never import rich, textual or kubernetes.
 """
 
@@ -62,7 +62,7 @@ def overlaps(a: Path, b: Path) -> bool:
     ``out`` contains ``out/reports`` but not ``outside``. A component holding an unresolved ``$(…)`` variable
     matches any component, so an unresolved subPath never hides a shared artifact.
     """
-    return all(_same_component(x, y) for x, y in zip(a, b))
+    return all(_same_component(x, y) for x, y in zip(a, b, strict=False))  # a prefix of the other
 
 
 def _same_component(x: str, y: str) -> bool:
@@ -125,7 +125,7 @@ def _from_taskrun(tr: TaskRun | None) -> list[Mount]:
 
 
 def _read_only_names(task: TaskView) -> frozenset[str]:
-    """Task workspaces declared ``readOnly``: from the TaskRun's resolved taskSpec, else an inline taskSpec."""
+    """Task workspaces declared ``readOnly``: from the TaskRun's resolved taskSpec, else the inline one."""
     tr = task.task_run
     if tr is not None and tr.read_only_workspaces is not None:
         return frozenset(tr.read_only_workspaces)

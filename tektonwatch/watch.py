@@ -47,7 +47,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, Self
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -86,14 +86,6 @@ class Moment:
     changed: bool
 
 
-class Output(Protocol):
-    """A way to show moments: the in-place screen, frames appended to a file, or one-line statuses."""
-
-    def show(self, moment: Moment) -> None: ...
-
-    def close(self) -> None: ...
-
-
 def watch(wiring: Wiring, settings: Settings, out: Console, err: Console) -> int:
     """Watch until Ctrl-C (130), completion (``--exit-on-completion``: 0 or 1) or a fatal source error (raised as
     ``SourceError``, exit 3); the last frame stays on screen."""
@@ -101,11 +93,7 @@ def watch(wiring: Wiring, settings: Settings, out: Console, err: Console) -> int
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: leave like Ctrl-C, with 128 + the signal number."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+    """SIGTERM or SIGHUP (the signal number is ``args[0]``): leave like Ctrl-C, with 128 + the number."""
 
 
 class Inbox:
@@ -119,19 +107,16 @@ class Inbox:
         """Deliver a snapshot (or a resize); wakes the waiting thread."""
         self._queue.put(item)
 
-    def wait(self, timeout: float) -> tuple[bool, Snapshot | None]:
-        """Block until something arrives or ``timeout`` passes: (woken, the latest snapshot if any arrived)."""
+    def wait(self, timeout: float) -> Snapshot | None:
+        """Block until something arrives or ``timeout`` passes; return the latest snapshot that arrived, if any."""
+        items: list[Snapshot | str] = []
         try:
-            items = [self._queue.get(timeout=max(0.0, timeout))]
-        except queue.Empty:
-            return False, None
-        while True:
-            try:
+            items.append(self._queue.get(timeout=max(0.0, timeout)))
+            while True:
                 items.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        snapshots = [i for i in items if isinstance(i, Snapshot)]
-        return True, (snapshots[-1] if snapshots else None)
+        except queue.Empty:
+            snapshots = [i for i in items if isinstance(i, Snapshot)]
+            return snapshots[-1] if snapshots else None
 
 
 class Model:
@@ -179,7 +164,7 @@ class Watcher:
             except KeyboardInterrupt:
                 code = ExitCode.INTERRUPTED
             except Terminated as stop:
-                code = 128 + stop.signum
+                code = 128 + stop.args[0]
             finally:
                 signals.closing = True
                 self.finish(pipeline)
@@ -188,7 +173,7 @@ class Watcher:
     def loop(self) -> int:
         """Redraw on each snapshot or resize, and at least every ``--interval`` seconds, until told to exit."""
         while True:
-            _, snapshot = self.inbox.wait(self.settings.interval)
+            snapshot = self.inbox.wait(self.settings.interval)
             if snapshot is not None:
                 self.model.update(snapshot)
                 self.changed = True
@@ -247,7 +232,7 @@ def is_tty(console: Console) -> bool:
         return False
 
 
-def choose_output(settings: Settings, out: Console) -> Output:
+def choose_output(settings: Settings, out: Console) -> Screen | Appender | Oneline:
     """``--oneline`` lines, the in-place screen on a terminal, or appended frames."""
     if settings.oneline:
         return Oneline(out)
@@ -263,7 +248,7 @@ class Signals:
         self.closing = False
         self._saved: dict[int, Any] = {}
 
-    def __enter__(self) -> Signals:
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
             self._install(signal.SIGINT, self._interrupt)
             self._install(signal.SIGTERM, self._terminate)
@@ -299,26 +284,29 @@ def ansi(line: Text, console: Console) -> str:
                    for seg in line.render(console))
 
 
-def sync_supported(environ: Mapping[str, str]) -> bool:
-    """Synchronized output is sent unless the terminal is known to be too simple for private modes."""
-    return environ.get("TERM", "") not in ("dumb", "linux", "")
-
-
 class Screen:
     """The in-place redraw on a terminal (see the module docstring): absolute rows, changed rows only."""
 
     def __init__(self, console: Console) -> None:
         self.console, self.file = console, console.file
-        self.sync = sync_supported(os.environ)
+        self.sync = os.environ.get("TERM", "") not in ("dumb", "linux", "")  # too simple for private modes
         self.rows: list[tuple[str, int]] = []
         self.size: tuple[int, int] | None = None
         self.opened = False
 
     def show(self, moment: Moment) -> None:
         """Draw the moment's frame at the pane's current size."""
-        width, height = self.console.size
+        width, height = self.dimensions()
         lines = frame(moment.picture, moment.health, moment.now, width, height - 1, moment.options)
         self.draw([(ansi(line, self.console), line.cell_len) for line in lines], (width, height))
+
+    def dimensions(self) -> tuple[int, int]:
+        """The terminal's size now (asked of the terminal itself: an exported ``COLUMNS`` must not pin it)."""
+        try:
+            size = os.get_terminal_size(self.file.fileno())
+            return size.columns, size.lines
+        except (AttributeError, OSError, ValueError):
+            return self.console.size
 
     def draw(self, rows: list[tuple[str, int]], size: tuple[int, int]) -> None:
         """Rewrite the rows that changed (all of them after a resize), erase what is left, park the cursor."""

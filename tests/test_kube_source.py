@@ -11,6 +11,7 @@ test wait on conditions with deadlines; ``FAST`` are settings with small backoff
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -19,23 +20,25 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import yaml
 
 from tektonwatch.clock import SystemClock
 from tektonwatch.errors import SourceError
-from tektonwatch.events import Change, HealthChanged, Problem, SourceEvent, Synced
+from tektonwatch.events import Change, HealthChanged, Problem, SourceEvent
 from tektonwatch.health import State, WatcherHealth
 from tektonwatch.ingest import Ingestor, drain
 from tektonwatch.sources.kube import KubeSettings, KubeSource
-from tektonwatch.sources.kubewatch import Backoff, LineSplitter
+from tektonwatch.sources.kuberest import LineSplitter
+from tektonwatch.sources.kubewatch import Backoff
 from tests.builders import PipelineBuilder
 from tests.kubeapi.faults import EndStream, ExpireContinue
 
-FAST = dict(backoff_initial=0.02, backoff_cap=0.2, backoff_reset=30.0, connect_timeout=2.0, request_timeout=5.0,
-            poll_interval=0.1, slow_retry=0.2, unauthorized_retry=0.2, short_watch=0.2, sync_timeout=15.0)
+FAST = {"backoff_initial": 0.02, "backoff_cap": 0.2, "backoff_reset": 30.0, "connect_timeout": 2.0,
+        "request_timeout": 5.0, "poll_interval": 0.1, "slow_retry": 0.2, "unauthorized_retry": 0.2,
+        "short_watch": 0.2, "sync_timeout": 15.0}
 WAIT = 15.0
 PR = "pipelineruns in default"
 TR = "taskruns in default"
@@ -43,7 +46,7 @@ TR = "taskruns in default"
 
 def settings(api: Any, **options: Any) -> KubeSettings:
     """Fast settings for the double's kubeconfig."""
-    return KubeSettings(kubeconfig=str(api.kubeconfig), **{**FAST, **options})
+    return KubeSettings(**{"kubeconfig": str(api.kubeconfig), **FAST, **options})
 
 
 def pr(name: str, namespace: str = "default", labels: dict | None = None, reason: str = "Running") -> dict:
@@ -88,7 +91,7 @@ class Live:
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> Live:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -520,7 +523,7 @@ def test_a_bad_kubeconfig(tmp_path: Path, content: str | None, expected: str) ->
     if content is not None:
         path.write_text(content)
     message = start_error(KubeSettings(kubeconfig=str(path), **FAST))
-    assert __import__("re").match(expected.format(path=__import__("re").escape(str(path))), message), message
+    assert re.match(expected.format(path=re.escape(str(path))), message), message
 
 
 def test_an_unknown_context(kube_api: Any) -> None:
@@ -574,7 +577,21 @@ def test_the_line_splitter_handles_any_chunking() -> None:
 
 
 def test_importing_the_source_does_not_import_kubernetes() -> None:
-    code = ("import sys, tektonwatch.sources.kube, tektonwatch.sources.kubewatch, tektonwatch.sources.kubeconn; "
+    code = ("import sys, tektonwatch.sources.kube, tektonwatch.sources.kubewatch, tektonwatch.sources.kubeconn, "
+            "tektonwatch.sources.kuberest, tektonwatch.sources.kubecache; "
             "print('kubernetes' in sys.modules, 'urllib3' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_context_chosen_with_no_current_context_in_the_file(kube_api: Any, tmp_path: Path) -> None:
+    config = yaml.safe_load(kube_api.kubeconfig.read_text())
+    del config["current-context"]
+    path = tmp_path / "no-current"
+    path.write_text(yaml.safe_dump(config))
+    kube_api.apply(pr("a", namespace="other"))
+    with Live(settings(kube_api, kubeconfig=str(path), context="other")) as live:
+        live.synced()
+        assert {k[1] for k in live.store()} == {"other"}
+    assert start_error(settings(kube_api, kubeconfig=str(path))) == (
+        f"kubeconfig {path}: no current context; pass --context (contexts: test, other)")

@@ -90,7 +90,7 @@ def model_serving(
         steps=("prepare", "export-oci"),
         results=("digest",),
     )
-    for name, ref in zip(("push-to-internal", "push-to-quay"), push_ref):
+    for name, ref in zip(("push-to-internal", "push-to-quay"), push_ref, strict=True):
         after = ["build"] if ordering == "runAfter" else []
         params = {"image": "$(tasks.build.results.digest)"} if ordering == "result" else None
         p.task(
@@ -377,8 +377,8 @@ def test_unordered_writer_and_reader_that_overlap():
     assert finding.storage == "pvc:reports-pvc"
     assert finding.message == (
         "generate and publish ran at the same time on pvc:reports-pvc (subPath reports) with nothing "
-        "ordering them, and generate may write it. Serialise them with a runAfter edge, give each its own subPath, or "
-        "declare the workspace readOnly in the Tasks that only read it."
+        "ordering them, and generate may write it. Serialise them with a runAfter edge, give each its own "
+        "subPath, or declare the workspace readOnly in the Tasks that only read it."
     )
     assert [(e.task, e.event, e.delta) for e in finding.evidence] == [
         ("generate", "started", 0.0),
@@ -629,7 +629,7 @@ def real_fixtures() -> list[str]:
 
 @pytest.mark.skipif(not real_fixtures(), reason="no real fixtures")
 def test_real_fixtures_give_no_warnings():
-    """On 12 real runs that share workspaces the detector warns about nothing. It reports, as info only, two
+    """27 real PipelineRuns, 6 of them with a writable shared workspace: no warning. As info only, two
     fan-outs whose TaskRuns started 0-4s after the producer but whose step containers began 21-48s later (the
     artifact had settled), and two unordered pairs that may both write the run's workspace but did not
     overlap."""

@@ -65,10 +65,10 @@ WARNING overlap  workspace cache on pvc:cache
 GOLDEN_160 = (
     (
         "CRITICAL fresh-artifact  workspace source on pvc:model-build-pvc\n"
-        "  push-to-internal and push-to-quay started 0s after build completed, reading pvc:model-build-pvc while it "
-        "may still have been settling; push-to-quay failed\n"
-        "  with an I/O error (permission denied). Make the consumers wait for the artifact: add a readiness check "
-        "(file complete and readable) or serialise them with\n"
+        "  push-to-internal and push-to-quay started 0s after build completed, reading "
+        "pvc:model-build-pvc while it may still have been settling; push-to-quay failed\n"
+        "  with an I/O error (permission denied). Make the consumers wait for the artifact: add a "
+        "readiness check (file complete and readable) or serialise them with\n"
         "  runAfter.\n"
     )
     + """\

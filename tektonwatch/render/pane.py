@@ -1,6 +1,6 @@
 """Provides the watch pane: a picture of the runs fitted exactly to a terminal pane (``frame``), and its lines.
 
-``frame(picture, health, now, width, height, options)`` returns at most ``height`` lines of at most ``width``
+``frame(picture, health, now, width, height, options)`` returns exactly ``height`` lines of at most ``width``
 cells each, none containing a newline, so the pane never wraps or scrolls (it works down to 40 columns):
 
 - one block per active PipelineRun, newest first: a header line (glyph, status word, name, elapsed, progress
@@ -8,8 +8,8 @@ cells each, none containing a newline, so the pane never wraps or scrolls (it wo
   its tasks —, duration, and ``Failed``/``Cancelled``/``TimedOut`` in words when it went wrong), then the run's
   findings, each starting with its severity and kind in words (``CRITICAL fresh-artifact …``);
 - then the finished runs, newest first, as space allows;
-- last, a status line: the source state (``kube: live``, ``reconnecting``, ``replay: done``), a reverse-video
-  ``STALE since 18:40:02`` when the picture is stale, and the time of the last update.
+- at the bottom, a status line: a reverse-video ``STALE since 18:40:02`` when the picture is stale, the
+  source state (``live``, ``reconnecting``…; ``replay done``, ``file done``) and the time of the last update.
 
 When everything does not fit, what matters goes first — active run headers, critical findings, running and
 failed tasks, other findings, other tasks, then finished runs (headers before details) — and what is left out is
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from rich.text import Text
@@ -63,8 +63,7 @@ class PaneOptions:
 
 
 class Item(NamedTuple):
-    """One candidate line of the layout: its priority (``rank``, lower first), block, position in the block,
-    and what it shows (``header``, a ``TaskView`` or a ``Finding``)."""
+    """A candidate line: priority (lower first), block, position in it, and ``"header"``/a task/a finding."""
 
     rank: int
     block: int
@@ -93,7 +92,8 @@ class Block:
 
 def frame(picture: Picture, health: SourceHealth, now: datetime, width: int, height: int,
           options: PaneOptions | None = None) -> list[Text]:
-    """The pane's lines: never more than ``height``, none wider than ``width`` cells, the status line last."""
+    """The pane's lines: exactly ``height`` of them (blank ones fill in), none wider than ``width`` cells, the
+    status line last."""
     options = options or PaneOptions()
     if height <= 0 or width <= 0:
         return []
@@ -105,6 +105,7 @@ def frame(picture: Picture, health: SourceHealth, now: datetime, width: int, hei
         body = compact_lines(picture, now, width, budget, qualified)
     else:
         body = block_lines(blocks_of(picture), now, width, budget, qualified)
+    body += [Text()] * (budget - len(body))
     return [fit(line, width) for line in [*body, status_line(picture, health, now, width, options)]]
 
 
@@ -131,14 +132,8 @@ def ordered_views(picture: Picture) -> list[RunView]:
     """Active runs (in the picture's order: newest start first), then finished ones, latest completion first."""
     active = [v for v in picture.views if not v.status.finished]
     done = [v for v in picture.views if v.status.finished]
-    done.sort(key=finished_at, reverse=True)
+    done.sort(key=lambda v: (v.end or v.start or datetime.fromtimestamp(0, UTC)).timestamp(), reverse=True)
     return active + done
-
-
-def finished_at(view: RunView) -> float:
-    """When a finished run ended (or started, when it has no end), as a sort key."""
-    at = view.end or view.start
-    return at.timestamp() if at else 0.0
 
 
 def blocks_of(picture: Picture) -> list[Block]:
@@ -189,35 +184,41 @@ def detail_refs(block: Block) -> list[object]:
 
 
 class Budget:
-    """Counts the lines a selection costs: kept items, a ``+N more`` line per shown run with omissions, and one
-    ``+N more runs`` line while a run is hidden."""
+    """Counts the lines a selection costs: kept items, a ``+N more`` line per run that shows some of its
+    details but not all (a run showing none is its header alone: its progress says how many tasks it has), and
+    one ``+N more runs`` line while a run is hidden."""
 
     def __init__(self, blocks: Sequence[Block], lines: int) -> None:
-        self.blocks, self.lines = blocks, lines
+        self.lines = lines
         self.used = 0
-        self.more = 0
         self.hidden = len(blocks)
 
-    def cost(self, used: int, more: int, hidden: int) -> int:
-        """Lines needed for that many kept items, ``+N more`` lines and hidden runs."""
-        return used + more + (1 if hidden else 0)
+    def fits(self, extra: int, hidden: int) -> bool:
+        """Whether ``extra`` more lines (with ``hidden`` runs left out) still fit."""
+        return self.used + extra + (1 if hidden else 0) <= self.lines
 
     def try_header(self, block: Block) -> bool:
-        """Show a run's header if it fits (with its ``+N more`` line when it has details)."""
-        more = self.more + (1 if block.details else 0)
-        if self.cost(self.used + 1, more, self.hidden - 1) > self.lines:
+        """Show a run's header if it fits (with its ``+N more`` line when it needs one)."""
+        extra = 1 + more_line(block, kept=0)
+        if not self.fits(extra, self.hidden - 1):
             return False
-        self.used, self.more, self.hidden, block.shown = self.used + 1, more, self.hidden - 1, True
+        self.used, self.hidden, block.shown = self.used + extra, self.hidden - 1, True
         return True
 
     def try_detail(self, block: Block, item: Item) -> bool:
         """Keep a detail line of a shown run if it fits (the last one replaces the ``+N more`` line)."""
-        more = self.more - (1 if block.omitted == 1 else 0)
-        if not block.shown or self.cost(self.used + 1, more, self.hidden) > self.lines:
+        kept = len(block.kept)
+        extra = 1 + more_line(block, kept + 1) - more_line(block, kept)
+        if not block.shown or not self.fits(extra, self.hidden):
             return False
-        self.used, self.more = self.used + 1, more
+        self.used += extra
         block.kept.append(item)
         return True
+
+
+def more_line(block: Block, kept: int) -> int:
+    """1 when a run with ``kept`` detail lines shown needs a ``+N more`` line, else 0."""
+    return 1 if 0 < kept < block.details else 0
 
 
 def select(blocks: Sequence[Block], lines: int) -> None:
@@ -239,7 +240,7 @@ def block_lines(blocks: list[Block], now: datetime, width: int, lines: int, qual
         if block.shown:
             out.extend(render_block(block, now, width, qualified))
     hidden = [b for b in blocks if not b.shown]
-    if hidden:
+    if hidden and lines > 0:
         out.append(more_runs(hidden))
     return out
 
@@ -270,7 +271,7 @@ def render_block(block: Block, now: datetime, width: int, qualified: bool) -> It
     cols = columns(block.view, tasks, now, width)
     for task in tasks:
         yield task_row(task, cols, block.marks, now)
-    if block.omitted:
+    if more_line(block, len(block.kept)):
         yield more_details(block)
     for item in kept:
         if isinstance(item.ref, Finding):
@@ -412,28 +413,24 @@ def status_line(picture: Picture, health: SourceHealth, now: datetime, width: in
 
 
 def status_parts(picture: Picture, health: SourceHealth, now: datetime, options: PaneOptions) -> list[Text]:
-    """``STALE since …``, an error, ``kube: live``, ``updated 18:34:41 UTC``, forbidden namespaces, warnings,
+    """``STALE since …``, an error, ``live``, ``updated 18:34:41 UTC``, forbidden namespaces, warnings,
     and the run counts."""
     zone = options.zone
     parts: list[Text] = []
     stale = health.stale_since(now)
     if stale is not None:
-        parts.append(Text(f" STALE since {zone.clock(stale)} ", style=STALE_STYLE))
+        parts.append(Text(f"STALE since {zone.clock(stale)}", style=STALE_STYLE))
     if options.error:
         parts.append(Text("error: ", style=theme.RACE_STYLE) + cell(options.error))
     state = health.summary()
-    parts.append(Text(f"{health.kind}: {state}", style="" if state in ("live", "done") else WORRY_STYLE))
+    where = state if health.kind == "kube" else f"{health.kind} {state}"
+    parts.append(Text(where, style="" if state in ("live", "done") else WORRY_STYLE))
     if options.updated is not None:
         parts.append(Text(f"updated {zone.clock(options.updated)} {zone.label()}", style=theme.DIM))
     if health.forbidden:
         parts.append(Text("forbidden: ", style=WORRY_STYLE) + cell(", ".join(health.forbidden)))
     if options.problems:
         parts.append(Text(plural(options.problems, "warning"), style=WORRY_STYLE))
-    parts.append(Text(counts(picture), style=theme.DIM))
-    return parts
-
-
-def counts(picture: Picture) -> str:
-    """``2 runs, 1 active``."""
     active = sum(1 for v in picture.views if not v.status.finished)
-    return f"{plural(len(picture.views), 'run')}, {active} active"
+    parts.append(Text(f"{plural(len(picture.views), 'run')}, {active} active", style=theme.DIM))
+    return parts

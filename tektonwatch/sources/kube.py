@@ -26,7 +26,8 @@ from tektonwatch.errors import SourceError
 from tektonwatch.events import HealthChanged, SourceEvent, Synced
 from tektonwatch.health import State, WatcherHealth
 from tektonwatch.sources import kubeconn as kc
-from tektonwatch.sources.kubeconn import KubeSettings, Target
+from tektonwatch.sources.kubeconn import KubeSettings
+from tektonwatch.sources.kuberest import RESOURCES, VERSIONS, Api, Target
 from tektonwatch.sources.kubewatch import Env, Sleep, Watcher, wait_on
 
 __all__ = ["KubeSettings", "KubeSource"]
@@ -94,21 +95,21 @@ class KubeSource:
         conn.load()
         self.connection = conn
         client, _ = conn.client()
-        api = kc.Api(client, kc.VERSIONS[0], self.settings)
+        api = Api(client, VERSIONS[0], self.settings)
         try:
             self.version = api.version = kc.discover(api, conn)
             namespaces, notes = self._scopes(api, conn)
         finally:
             api.close()
-        self.targets = [Target(plural, ns) for ns in namespaces for plural in kc.RESOURCES]
+        self.targets = [Target(plural, ns) for ns in namespaces for plural in RESOURCES]
         return conn, notes
 
-    def _scopes(self, api: kc.Api, conn: kc.Connection) -> tuple[list[str | None], list[WatcherHealth]]:
+    def _scopes(self, api: Api, conn: kc.Connection) -> tuple[list[str | None], list[WatcherHealth]]:
         """The namespaces to watch (None = all) and health notes for scopes that were refused."""
         namespace = self.settings.namespace or conn.context_namespace
         notes: list[WatcherHealth] = []
         if self.settings.all_namespaces:
-            cluster = Target(kc.RESOURCES[0], None)
+            cluster = Target(RESOURCES[0], None)
             refused = kc.probe(api, cluster)
             if refused is None:
                 return [None], notes
@@ -116,7 +117,7 @@ class KubeSource:
                 raise kc.startup_error(refused, conn, cluster.label)
             notes.append(WatcherHealth(name=cluster.label, state=State.FORBIDDEN, since=self.clock.now(),
                                        message=f"{refused.message}; watching namespace {namespace} instead"))
-        refused = kc.probe(api, Target(kc.RESOURCES[0], namespace))
+        refused = kc.probe(api, Target(RESOURCES[0], namespace))
         if refused is not None and refused.status == 403:
             raise SourceError(f"cannot list pipelineruns in namespace {namespace}: forbidden; try -n with a "
                               "namespace you can read")

@@ -1,30 +1,24 @@
 """Provides the connection half of the live source: settings, kubeconfig or in-cluster config, API clients,
-request failures as data, discovery of ``tekton.dev`` and the probe that picks the watch scopes.
+discovery of ``tekton.dev`` and the probe that picks the watch scopes.
 
-This module and its siblings ``kube``/``kubewatch`` are the only code that talks to the ``kubernetes`` client,
-and they import it lazily (inside functions), so ``tektonwatch --help`` and ``snapshot --from`` never pay for it.
-Every request failure leaves here as a ``Failure`` (HTTP status, Status message, Retry-After) and every problem
-that makes the source useless as a one-line ``SourceError`` saying what to do. Nothing here writes to a
-kubeconfig (``persist_config=False``): tektonwatch only reads.
+The ``kube*`` modules of this package are the only code that talks to the ``kubernetes`` client, and they
+import it lazily (inside functions), so ``tektonwatch --help`` and ``snapshot --from`` never pay for it. Every
+problem that makes the source useless leaves here as a one-line ``SourceError`` saying what to do. Nothing here
+writes to a kubeconfig (``persist_config=False``): tektonwatch only reads.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import ssl
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from tektonwatch.errors import SourceError
+from tektonwatch.sources.kuberest import GROUP, RESOURCES, VERSIONS, Api, Failure, Target, one_line
 
-GROUP = "tekton.dev"
-VERSIONS = ("v1", "v1beta1")
-RESOURCES = ("pipelineruns", "taskruns")
 IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
@@ -71,238 +65,6 @@ class KubeSettings:
     unauthorized_retry: float = 60.0
     stale_after: float = 30.0
     sync_timeout: float | None = None
-
-
-class Failure(Exception):
-    """A request that did not succeed. ``status`` is the HTTP status, or None when the transport failed (refused,
-    reset, timed out, TLS); ``message`` is one line; ``retry_after`` comes from ``Retry-After`` or the Status."""
-
-    def __init__(self, status: int | None, message: str, reason: str = "", retry_after: float | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.reason = reason
-        self.retry_after = retry_after
-
-    @property
-    def transport(self) -> bool:
-        """True when no HTTP answer came back at all."""
-        return self.status is None
-
-
-class _StatusDetails(msgspec.Struct, rename="camel"):
-    retry_after_seconds: int | None = None
-
-
-class _Status(msgspec.Struct, rename="camel"):
-    """A ``meta/v1 Status`` as an error body or an in-band ERROR event carries it."""
-
-    kind: str = ""
-    code: int | None = None
-    reason: str = ""
-    message: str = ""
-    details: _StatusDetails | None = None
-
-
-def status_failure(body: bytes | str | None, status: int | None, headers: Any = None) -> Failure:
-    """A ``Failure`` from an HTTP status and a (possibly missing or non-Status) body."""
-    try:
-        st = msgspec.json.decode(body or b"{}", type=_Status)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        st = _Status()
-    code = status if status is not None else st.code
-    retry = _retry_after(headers, st)
-    message = one_line(st.message) or f"HTTP {code}"
-    return Failure(code, message, st.reason, retry)
-
-
-def _retry_after(headers: Any, st: _Status) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
-    try:
-        if value is not None:
-            return float(value)
-    except ValueError:
-        pass  # an HTTP-date Retry-After: fall back to the Status' own hint below
-    return float(st.details.retry_after_seconds) if st.details and st.details.retry_after_seconds else None
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line, trimmed: messages must fit a status bar."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def transport_failure(exc: BaseException) -> Failure:
-    """Describe a transport error (urllib3, socket, TLS) in a few words, the most telling cause first."""
-    chain = _causes(exc)
-    for test in _CAUSE_WORDS:
-        for cause in chain:
-            word = test(cause)
-            if word:
-                return Failure(None, word)
-    return Failure(None, one_line(f"{type(exc).__name__}: {exc}", 200))
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what it wraps (urllib3's ``reason``, ``__cause__``, ``__context__``)."""
-    chain: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        cur = todo.pop(0)
-        if cur is None or any(cur is seen for seen in chain):
-            continue
-        chain.append(cur)
-        reason = getattr(cur, "reason", None)
-        todo += [reason if isinstance(reason, BaseException) else None, cur.__cause__, cur.__context__]
-    return chain
-
-
-def _timeout_word(exc: BaseException) -> str:
-    from urllib3 import exceptions as u3
-
-    timeouts = (u3.ReadTimeoutError, u3.ConnectTimeoutError, TimeoutError, socket.timeout)
-    return "timed out" if isinstance(exc, timeouts) and not isinstance(exc, u3.NewConnectionError) else ""
-
-
-def _protocol_word(exc: BaseException) -> str:
-    from urllib3 import exceptions as u3
-
-    if not isinstance(exc, u3.ProtocolError):
-        return ""
-    return one_line(f"connection broken ({exc.args[0] if exc.args else exc})", 200)
-
-
-_CAUSE_WORDS: tuple[Callable[[BaseException], str], ...] = (
-    lambda e: "connection refused" if isinstance(e, ConnectionRefusedError) else "",
-    lambda e: "unknown host" if isinstance(e, socket.gaierror) else "",
-    lambda e: f"TLS certificate not trusted ({e.verify_message})" if isinstance(e, ssl.SSLCertVerificationError)
-    else "",
-    lambda e: "connection reset" if isinstance(e, ConnectionResetError) else "",
-    _timeout_word,
-    _protocol_word,
-)
-
-
-def failure_of(exc: BaseException) -> Failure:
-    """Any exception a request or a stream read can raise, as a ``Failure``."""
-    from kubernetes.client.exceptions import ApiException
-
-    if isinstance(exc, Failure):
-        return exc
-    if isinstance(exc, ApiException):
-        if not exc.status:  # the client wraps TLS errors as status 0
-            return Failure(None, one_line(str(exc.reason).replace("\n", ": "), 200))
-        return status_failure(exc.body, exc.status, exc.headers)
-    return transport_failure(exc)
-
-
-def request_errors() -> tuple[type[BaseException], ...]:
-    """The exception types a request or a stream read raises (the client's, urllib3's, sockets')."""
-    from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
-    return (ApiException, HTTPError, OSError, ValueError)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One watcher's target: a resource in a namespace (None = all namespaces)."""
-
-    plural: str
-    namespace: str | None
-
-    @property
-    def label(self) -> str:
-        """The watcher's name in health: ``pipelineruns in ns`` or ``pipelineruns in all namespaces``."""
-        return f"{self.plural} in {self.namespace or 'all namespaces'}"
-
-
-class Api:
-    """One ``ApiClient`` (its own connection pool) and the raw calls the source makes.
-
-    Responses are read as bytes by the caller; every failure is raised as ``Failure``. Not thread-safe: each
-    watcher owns one.
-    """
-
-    def __init__(self, client: Any, version: str, settings: KubeSettings) -> None:
-        from kubernetes import client as k
-
-        self.client = client
-        self.version = version
-        self.settings = settings
-        self.objects = k.CustomObjectsApi(client)
-
-    def get(self, path: str) -> bytes:
-        """GET a path (discovery documents) and return its body."""
-        def call() -> Any:
-            params = self.client.param_serialize(method="GET", resource_path=path,
-                                                 header_params={"Accept": "application/json"},
-                                                 auth_settings=["BearerToken"])
-            rest = self.client.call_api(*params, _request_timeout=self._timeouts(self.settings.request_timeout))
-            rest.read()
-            if not 200 <= rest.status <= 299:
-                raise status_failure(rest.data, rest.status, rest.headers)
-            return rest.data
-        return self._guard(call)
-
-    def list_page(self, target: Target, cont: str | None, limit: int | None) -> bytes:
-        """One page of a LIST (resourceVersion unset: a consistent read); ``cont`` is the continue token."""
-        resp = self._guard(lambda: self._call(target, _continue=cont, limit=limit,
-                                              _request_timeout=self._timeouts(self.settings.request_timeout)))
-        try:
-            return self._guard(lambda: resp.data)
-        finally:
-            resp.release_conn()
-
-    def watch(self, target: Target, rv: str, timeout_seconds: int) -> Any:
-        """Open a WATCH from ``rv`` with bookmarks; return the streaming urllib3 response."""
-        read = self.settings.watch_read_timeout or timeout_seconds + 30.0
-        return self._guard(lambda: self._call(
-            target, watch=True, resource_version=rv, allow_watch_bookmarks=True, timeout_seconds=timeout_seconds,
-            _request_timeout=self._timeouts(read)))
-
-    def close(self) -> None:
-        """Drop the connection pool."""
-        self.client.close()
-
-    def _call(self, target: Target, **kw: Any) -> Any:
-        if self.settings.label_selector:
-            kw["label_selector"] = self.settings.label_selector
-        if target.namespace is None:
-            return self.objects.list_cluster_custom_object(GROUP, self.version, target.plural,
-                                                           _preload_content=False, **kw)
-        return self.objects.list_namespaced_custom_object(GROUP, self.version, target.namespace, target.plural,
-                                                          _preload_content=False, **kw)
-
-    def _timeouts(self, read: float) -> tuple[float, float]:
-        return (self.settings.connect_timeout, read)
-
-    @staticmethod
-    def _guard(call: Any) -> Any:
-        try:
-            return call()
-        except request_errors() as exc:
-            raise failure_of(exc) from exc
-
-
-def chunks(resp: Any) -> Iterator[bytes]:
-    """The body of a streaming response as it arrives; transport errors become ``Failure``."""
-    try:
-        if resp.chunked and resp.supports_chunked_reads():
-            yield from resp.read_chunked(None, decode_content=True)
-        else:
-            while block := resp.read1(65536):
-                yield block
-    except request_errors() as exc:
-        raise failure_of(exc) from exc
-
-
-def abort(resp: Any) -> None:
-    """Shut a streaming response's socket from another thread, so a blocked read returns at once."""
-    try:
-        resp.shutdown()
-    except (ValueError, RuntimeError, OSError):
-        return  # already released or closed: nothing is blocked on it
 
 
 class Connection:
@@ -359,6 +121,8 @@ class Connection:
                 self.context_namespace = _read_text(IN_CLUSTER_NAMESPACE) or "default"
         except kc.ConfigException as exc:
             raise SourceError(f"{_config_name(self.paths)}: {one_line(str(exc), 200)}") from None
+        except (ValueError, TypeError, AttributeError, KeyError, OSError) as exc:  # malformed entries, bad data
+            raise SourceError(f"{_config_name(self.paths)}: unusable ({one_line(str(exc), 160)})") from None
         cfg.retries = False  # the watchers back off themselves; no hidden retries inside urllib3
         cfg.connection_pool_maxsize = 2
         if not cfg.verify_ssl:
@@ -412,10 +176,11 @@ def pick_context(paths: list[str], wanted: str | None) -> tuple[str, str]:
     """The context to use and its namespace; raise ``SourceError`` for a bad file or an unknown context."""
     import yaml
     from kubernetes import config as kc
+    from kubernetes.config.kube_config import KubeConfigMerger
 
     name = _config_name(paths)
     try:
-        contexts, current = kc.list_kube_config_contexts(os.pathsep.join(paths))
+        merged = KubeConfigMerger(os.pathsep.join(paths)).config
     except kc.ConfigException as exc:
         raise SourceError(f"{name}: {one_line(str(exc), 200)}") from None
     except yaml.YAMLError as exc:
@@ -424,15 +189,19 @@ def pick_context(paths: list[str], wanted: str | None) -> tuple[str, str]:
         raise SourceError(f"{name}: not valid YAML{where}") from None
     except OSError as exc:
         raise SourceError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    return _context_of(name, contexts or [], current, wanted)
+    except (AttributeError, TypeError, KeyError):
+        raise SourceError(f"{name}: not a kubeconfig (expected clusters, users and contexts)") from None
+    value = merged.value if merged is not None and isinstance(merged.value, dict) else {}
+    contexts = [getattr(c, "value", c) for c in value.get("contexts") or ()]
+    return _context_of(name, [c for c in contexts if isinstance(c, dict)], value.get("current-context"), wanted)
 
 
-def _context_of(name: str, contexts: list[dict], current: dict | None, wanted: str | None) -> tuple[str, str]:
-    names = [c.get("name", "") for c in contexts]
-    if wanted is None:
-        if not current:
-            raise SourceError(f"{name}: no current context; pass --context (contexts: {', '.join(names)})")
-        wanted = current.get("name", "")
+def _context_of(name: str, contexts: list[dict], current: str | None, wanted: str | None) -> tuple[str, str]:
+    """The chosen context (``wanted``, else the current one) and its namespace (``default`` if it has none)."""
+    names = [str(c.get("name", "")) for c in contexts]
+    wanted = wanted or current
+    if not wanted:
+        raise SourceError(f"{name}: no current context; pass --context (contexts: {', '.join(names) or 'none'})")
     chosen = next((c for c in contexts if c.get("name") == wanted), None)
     if chosen is None:
         raise SourceError(f"{name}: no context named {wanted!r} (contexts: {', '.join(names) or 'none'})")

@@ -1,7 +1,7 @@
 """Provides the reflector: one ``Watcher`` per resource and scope that lists, then watches, like client-go.
 
 The loop (k8s-watch.md §5a): a paginated list (a continue that expired restarts the list) replaces the watcher's
-known objects, emitting DELETED for those that vanished; then a watch from the list's resourceVersion with
+``ObjectCache``, emitting DELETED for objects that vanished; then a watch from the list's resourceVersion with
 bookmarks and a random server timeout, read as bytes with its own line splitter and typed decoding. A clean end
 resumes from the last resourceVersion at once; only a 410 (in-band ERROR or HTTP) relists. Transport errors,
 5xx/429, corrupt lines and watches that end at once back off exponentially with jitter (``Retry-After`` honoured)
@@ -16,9 +16,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -27,10 +27,10 @@ from tektonwatch.clock import Clock
 from tektonwatch.errors import SourceError
 from tektonwatch.events import Change, HealthChanged, Problem, SourceEvent
 from tektonwatch.health import State, WatcherHealth
-from tektonwatch.model import ObjectError, PipelineRun, Run, decode
-from tektonwatch.sources import kubeconn as kc
-from tektonwatch.sources.kubeconn import Failure, KubeSettings, Target
-from tektonwatch.store import newer_or_equal
+from tektonwatch.sources import kuberest as kr
+from tektonwatch.sources.kubecache import Changes, ObjectCache
+from tektonwatch.sources.kubeconn import Connection, KubeSettings
+from tektonwatch.sources.kuberest import Failure, Target
 
 MAX_RETRY_AFTER = 600.0
 HEALTH_EVERY = 1.0  # seconds between health updates that only carry new event counters
@@ -56,8 +56,8 @@ class Env:
 
 
 class Backoff:
-    """Exponential backoff with jitter: delay = base * (1 + jitter * U[0,1)), at most ``cap``; the base doubles
-    (``factor``) per failure and returns to ``initial`` after ``reset`` seconds without a failure."""
+    """Exponential backoff with jitter: delay = base * (1 + jitter * U[0,1)), at most ``cap``; the base grows by
+    ``factor`` per failure and returns to ``initial`` after ``reset`` seconds without a failure (client-go's)."""
 
     def __init__(self, s: KubeSettings, rng: random.Random, now: Callable[[], float] = time.monotonic) -> None:
         self.s, self.rng, self.now = s, rng, now
@@ -75,64 +75,6 @@ class Backoff:
         return delay
 
 
-class LineSplitter:
-    """Splits a byte stream on ``\\n`` whatever the chunking (1-byte chunks, multi-MiB lines) in linear time."""
-
-    def __init__(self) -> None:
-        self.buf = bytearray()
-        self.scanned = 0
-
-    def feed(self, chunk: bytes) -> Iterator[bytes]:
-        """Add ``chunk``; yield every line it completes (without the newline)."""
-        self.buf += chunk
-        start = 0
-        while (end := self.buf.find(b"\n", max(start, self.scanned))) >= 0:
-            yield bytes(self.buf[start:end])
-            start = end + 1
-        del self.buf[:start]
-        self.scanned = len(self.buf)
-
-    @property
-    def pending(self) -> bytes:
-        """Bytes after the last newline (a line the stream never finished)."""
-        return bytes(self.buf)
-
-
-class _Meta(msgspec.Struct, rename="camel"):
-    resource_version: str = ""
-    continue_: str = msgspec.field(default="", name="continue")
-
-
-class _Obj(msgspec.Struct):
-    metadata: _Meta = msgspec.field(default_factory=_Meta)
-
-
-class _Page(msgspec.Struct):
-    metadata: _Meta = msgspec.field(default_factory=_Meta)
-    items: list[msgspec.Raw] | None = None
-
-
-class _WatchEvent(msgspec.Struct):
-    """The envelope of one watch line; ``object`` stays raw until the type says what it is."""
-
-    type: str = ""
-    object: msgspec.Raw = msgspec.Raw(b"")
-
-
-_EVENT = msgspec.json.Decoder(_WatchEvent)
-_PAGE = msgspec.json.Decoder(_Page)
-_OBJ = msgspec.json.Decoder(_Obj)
-_CHANGES = ("ADDED", "MODIFIED", "DELETED")
-
-
-@dataclass(frozen=True)
-class Held:
-    """What a watcher knows of one object: its record and, when recording, its JSON."""
-
-    record: Run
-    raw: bytes | None
-
-
 class _Halted(Exception):
     """The source is stopping: unwind without reporting anything."""
 
@@ -140,21 +82,19 @@ class _Halted(Exception):
 class Watcher:
     """Keeps one target (a resource in a scope) in sync; ``run`` loops until the halt event is set."""
 
-    def __init__(self, target: Target, conn: kc.Connection, version: str, env: Env) -> None:
+    def __init__(self, target: Target, conn: Connection, version: str, env: Env) -> None:
         self.target, self.conn, self.version, self.env = target, conn, version, env
         self.s = env.settings
         client, self.generation = conn.client()
-        self.api = kc.Api(client, version, self.s)
+        self.api = kr.Api(client, version, self.s)
         self.backoff = Backoff(self.s, env.rng)
+        self.cache = ObjectCache(self.s.names, env.record_raw, self.problem)
         self.rv: str | None = None
-        self.known: dict[tuple[str, str], Held] = {}
         self.health = WatcherHealth(name=target.label, since=env.clock.now())
         self.phase = "list"
         self.listed = self.polling = self.reloaded = False
         self.relist_reason = ""
         self.expired_in_row = 0
-        self._response: Any = None
-        self._lock = threading.Lock()
         self._health_at = 0.0
 
     # -- the loop -------------------------------------------------------------------------------------------
@@ -181,20 +121,17 @@ class Watcher:
 
     def abort(self) -> None:
         """Unblock a read in progress (called from the source's thread when stopping)."""
-        with self._lock:
-            resp = self._response
-        if resp is not None:
-            kc.abort(resp)
+        self.api.abort()
 
     # -- list -------------------------------------------------------------------------------------------------
 
     def relist(self) -> None:
-        """List everything (all pages), replace the known objects, remember the list's resourceVersion."""
+        """List everything (all pages), replace the cache, remember the list's resourceVersion."""
         self.phase = "list"
         if not self.polling:
             self.set_state(State.RELISTING if self.listed else State.LISTING, self.relist_reason)
         items, rv = self.list_all()
-        self.replace(items)
+        self.emit(self.cache.replace(items))
         self.rv = rv
         if self.listed:
             self.count(relists=1)
@@ -218,7 +155,7 @@ class Watcher:
         cont: str | None = None
         rv = ""
         while True:
-            page = self.decode_page(self.api.list_page(self.target, cont, limit))
+            page = kr.decode_page(self.api.list_page(self.target, cont, limit))
             rv = rv or page.metadata.resource_version
             items.extend(bytes(raw) for raw in page.items or ())
             cont = page.metadata.continue_ or None
@@ -227,35 +164,6 @@ class Watcher:
             if self.env.halt.is_set():
                 raise _Halted
 
-    @staticmethod
-    def decode_page(body: bytes) -> _Page:
-        """A list body, or a retryable ``Failure`` when it is not one."""
-        try:
-            return _PAGE.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Failure(None, f"the list response is not a Kubernetes list ({kc.one_line(str(exc), 80)})")
-
-    def replace(self, items: list[bytes]) -> None:
-        """Make ``known`` the listed objects: ADDED/MODIFIED for new or changed ones, DELETED for vanished."""
-        fresh: dict[tuple[str, str], Held] = {}
-        for raw in items:
-            held = self.read_object(raw)
-            if held is not None and self.wanted(held.record):
-                fresh[(held.record.namespace, held.record.name)] = held
-        for key, held in fresh.items():
-            old = self.known.get(key)
-            if old is None:
-                self.emit_change("ADDED", held)
-            elif old.record.uid == held.record.uid and old.record.resource_version == held.record.resource_version:
-                continue
-            elif old.record.uid == held.record.uid and not self.is_newer(old, held):
-                fresh[key] = old
-            else:
-                self.emit_change("MODIFIED", held)
-        for key in self.known.keys() - fresh.keys():
-            self.emit_change("DELETED", self.known[key])
-        self.known = fresh
-
     # -- watch ------------------------------------------------------------------------------------------------
 
     def watch(self) -> None:
@@ -263,34 +171,25 @@ class Watcher:
         self.phase = "watch"
         started, seen = time.monotonic(), 0
         resp = self.api.watch(self.target, self.rv or "", self.env.rng.randint(*self.s.watch_timeout))
-        self.opened(resp)
         try:
+            self.opened(resp)
             seen = self.consume(resp)
         finally:
-            self.closed(resp)
+            self.api.finish(resp)
         if seen == 0 and time.monotonic() - started < self.s.short_watch and not self.env.halt.is_set():
             raise Failure(None, "the watch ended at once without an event")
 
     def opened(self, resp: Any) -> None:
-        """A watch was accepted: register it for ``abort`` and report the watcher in sync."""
-        with self._lock:
-            self._response = resp
+        """A watch was accepted: report the watcher in sync (or stop reading at once when halting)."""
         if self.env.halt.is_set():
-            kc.abort(resp)
+            kr.abort(resp)
         self.polling = self.reloaded = False
-        self.expired_in_row = 0
         self.set_state(State.SYNCED)
-
-    def closed(self, resp: Any) -> None:
-        """Forget the response and close it (a broken connection must not go back to the pool)."""
-        with self._lock:
-            self._response = None
-        resp.close()
 
     def consume(self, resp: Any) -> int:
         """Handle every line of the stream; return how many events it carried."""
-        splitter, seen = LineSplitter(), 0
-        for chunk in kc.chunks(resp):
+        splitter, seen = kr.LineSplitter(), 0
+        for chunk in kr.chunks(resp):
             for line in splitter.feed(chunk):
                 seen += self.on_line(line)
         if self.env.halt.is_set():
@@ -304,22 +203,32 @@ class Watcher:
         if not line.strip():
             return 0
         try:
-            ev = _EVENT.decode(line)
+            ev = kr.EVENT.decode(line)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise self.corrupt(line, kc.one_line(str(exc), 80)) from None
+            raise self.corrupt(line, kr.one_line(str(exc), 80)) from None
         obj = bytes(ev.object)
-        if ev.type in _CHANGES:
+        if ev.type in kr.CHANGES:
             if not obj.strip():
                 raise self.corrupt(line, f"a {ev.type} event without an object")
             self.apply(ev.type, obj)
         elif ev.type == "BOOKMARK":
-            self.rv = self.rv_of(obj) or self.rv
+            self.rv = kr.rv_of(obj) or self.rv
         elif ev.type == "ERROR":
             raise self.error_event(obj)
         else:
             self.problem(f"ignoring a watch event of unknown type {ev.type[:40]!r}")
+        self.expired_in_row = 0  # the version is good again: a later 410 relists at once
         self.count(events=1)
         return 1
+
+    def apply(self, kind: str, raw: bytes) -> None:
+        """Pass one ADDED/MODIFIED/DELETED event through the cache; advance the resourceVersion."""
+        held = self.cache.read(raw)
+        if held is None:
+            self.rv = kr.rv_of(raw) or self.rv
+            return
+        self.rv = held.record.resource_version or self.rv
+        self.emit(self.cache.apply(kind, held))
 
     def corrupt(self, line: bytes, why: str) -> Failure:
         """Count and report a line that cannot be read; the returned ``Failure`` ends this stream (and resumes)."""
@@ -327,70 +236,13 @@ class Watcher:
         self.problem(f"corrupt watch line ({why}; {len(line)} bytes); resuming from resourceVersion {self.rv}")
         return Failure(None, f"corrupt watch line ({why})")
 
-    def error_event(self, obj: bytes) -> Failure:
+    @staticmethod
+    def error_event(obj: bytes) -> Failure:
         """The ``Failure`` an in-band ERROR event stands for (410 = relist; no code = retry)."""
-        f = kc.status_failure(obj, None)
+        f = kr.status_failure(obj, None)
         if f.status is None:
             return Failure(None, f"the watch sent an ERROR without a status code ({f.message})")
         return f
-
-    def apply(self, kind: str, raw: bytes) -> None:
-        """Apply one ADDED/MODIFIED/DELETED event to ``known`` and pass it on (stale events are dropped)."""
-        held = self.read_object(raw)
-        if held is None:
-            self.rv = self.rv_of(raw) or self.rv
-            return
-        rec = held.record
-        self.rv = rec.resource_version or self.rv
-        key = (rec.namespace, rec.name)
-        old = self.known.get(key)
-        if old is not None and old.record.uid == rec.uid and not self.is_newer(old, held):
-            return
-        if kind == "DELETED" or not self.wanted(rec):
-            if self.known.pop(key, None) is not None:
-                self.emit_change("DELETED", held)
-            return
-        self.known[key] = held
-        self.emit_change(kind, held)
-
-    # -- objects ----------------------------------------------------------------------------------------------
-
-    def read_object(self, raw: bytes) -> Held | None:
-        """Decode one object; invalid UTF-8 is replaced; anything unreadable becomes a ``Problem``."""
-        try:
-            return Held(decode(raw), raw if self.env.record_raw else None)
-        except ObjectError as exc:
-            error = exc
-        fixed = raw.decode("utf-8", "replace").encode()
-        if fixed != raw:
-            try:
-                held = Held(decode(fixed), fixed if self.env.record_raw else None)
-            except ObjectError as exc:
-                error = exc
-            else:
-                self.problem(f"{held.record.namespace}/{held.record.name}: invalid UTF-8 replaced")
-                return held
-        self.problem(str(error))
-        return None
-
-    def wanted(self, rec: Run) -> bool:
-        """The client-side name filter: PipelineRuns by name, TaskRuns by their PipelineRun label."""
-        if not self.s.names:
-            return True
-        return (rec.name if isinstance(rec, PipelineRun) else rec.pipeline_run) in self.s.names
-
-    @staticmethod
-    def is_newer(old: Held, new: Held) -> bool:
-        """True unless ``new`` is an older version of the same object (resourceVersion order)."""
-        return newer_or_equal(old.record.resource_version, new.record.resource_version)
-
-    @staticmethod
-    def rv_of(raw: bytes) -> str:
-        """The resourceVersion of any object (bookmarks, unreadable objects), or ''."""
-        try:
-            return _OBJ.decode(raw).metadata.resource_version
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return ""
 
     # -- failures ---------------------------------------------------------------------------------------------
 
@@ -399,7 +251,7 @@ class Watcher:
         if f.status == 410:
             self.on_expired(f)
         elif f.status == 401:
-            self.on_unauthorized(f)
+            self.on_unauthorized()
         elif f.status == 403:
             self.on_forbidden(f)
         elif f.status == 404:
@@ -415,7 +267,7 @@ class Watcher:
         if self.expired_in_row > 1:
             self.pause(State.RELISTING, self.relist_reason, self.backoff.next())
 
-    def on_unauthorized(self, f: Failure) -> None:
+    def on_unauthorized(self) -> None:
         """401: reload the credentials (exec plugins run again) and retry; if that fails too, wait."""
         if not self.reloaded:
             self.reloaded = True
@@ -438,7 +290,7 @@ class Watcher:
     def on_missing(self, f: Failure) -> None:
         """404: the resource is not served (CRD removed, version gone); re-probe slowly and relist."""
         self.rv = None
-        self.pause(State.NOT_INSTALLED, f"{kc.GROUP}/{self.version} {self.target.plural} not served: {f.message}",
+        self.pause(State.NOT_INSTALLED, f"{kr.GROUP}/{self.version} {self.target.plural} not served: {f.message}",
                    self.s.slow_retry)
 
     def on_retryable(self, f: Failure) -> None:
@@ -465,11 +317,11 @@ class Watcher:
             self.problem(f"cannot reload credentials: {exc}")
             return
         self.api.close()
-        self.api = kc.Api(client, self.version, self.s)
+        self.api = kr.Api(client, self.version, self.s)
 
     # -- health and output ------------------------------------------------------------------------------------
 
-    def set_state(self, state: State, message: str = "", retry_at: Any = None) -> None:
+    def set_state(self, state: State, message: str = "", retry_at: datetime | None = None) -> None:
         """Publish the watcher's health; ``since`` only moves when the state changes."""
         now = self.env.clock.now()
         since = self.health.since if state == self.health.state and self.health.since else now
@@ -478,7 +330,7 @@ class Watcher:
 
     def count(self, **more: int) -> None:
         """Add to the health counters; event counts alone are published at most every ``HEALTH_EVERY``."""
-        changes = {k: getattr(self.health, k) + v for k, v in more.items()}
+        changes: dict[str, Any] = {k: getattr(self.health, k) + v for k, v in more.items()}
         if "events" in more:
             changes["last_event"] = self.env.clock.now()
         health = msgspec.structs.replace(self.health, **changes)
@@ -493,9 +345,10 @@ class Watcher:
         self._health_at = time.monotonic()
         self.env.put(HealthChanged(health))
 
-    def emit_change(self, kind: str, held: Held) -> None:
-        """Pass one change on to ingest."""
-        self.env.put(Change(kind, held.record, held.raw))
+    def emit(self, changes: Changes) -> None:
+        """Pass changes on to ingest."""
+        for kind, held in changes:
+            self.env.put(Change(kind, held.record, held.raw))
 
     def problem(self, message: str) -> None:
         """Report a one-line problem naming this watcher."""

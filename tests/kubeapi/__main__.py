@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from .server import KubeAPI
 
 def _documents(path: Path) -> Iterator[dict]:
     text = path.read_text()
-    docs = [json.loads(text)] if path.suffix == ".json" else list(yaml.safe_load_all(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    docs = [json.loads(text)] if path.suffix == ".json" else list(yaml.load_all(text, Loader=loader))
     for doc in docs:
         if isinstance(doc, list):
             yield from (d for d in doc if isinstance(d, dict))
@@ -33,20 +35,40 @@ def _documents(path: Path) -> Iterator[dict]:
             yield doc
 
 
+def _seed_file(api: KubeAPI, path: Path) -> int:
+    """Apply the objects of one file; unparseable files and unserved kinds are noted on stderr."""
+    try:
+        objects = list(_documents(path))
+    except (ValueError, yaml.YAMLError) as err:
+        print(f"{path}: skipped: does not parse: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 0
+    applied = 0
+    for obj in objects:
+        try:
+            api.apply(obj)
+            applied += 1
+        except ValueError as err:
+            print(f"{path}: skipped: {err}", file=sys.stderr)
+    return applied
+
+
 def seed(api: KubeAPI, paths: list[str]) -> int:
     """Apply every object found under `paths`; returns how many were applied."""
     applied = 0
     for raw in paths:
         root = Path(raw)
-        files = sorted(p for p in root.rglob("*") if p.suffix in (".json", ".yaml", ".yml")) if root.is_dir() else [root]
+        files = (
+            sorted(p for p in root.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
+            if root.is_dir()
+            else [root]
+        )
         for path in files:
-            for obj in _documents(path):
-                try:
-                    api.apply(obj)
-                    applied += 1
-                except ValueError as err:
-                    print(f"{path}: skipped: {err}", file=sys.stderr)
+            applied += _seed_file(api, path)
     return applied
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     api = KubeAPI(args.dir, tls=args.tls, port=args.port)
     api.max_watch_seconds = args.watch_seconds
+    signal.signal(signal.SIGTERM, _interrupt)
     count = seed(api, args.seed)
     api.start()
     print(api.kubeconfig, flush=True)

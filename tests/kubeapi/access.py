@@ -100,7 +100,9 @@ class DenyTable:
         self._lock = threading.Lock()
         self._denials: set[Denial] = set()
 
-    def deny(self, verb: str, resource: str, namespace: str | None = None, group: str | None = None) -> Denial:
+    def deny(
+        self, verb: str, resource: str, namespace: str | None = None, group: str | None = None
+    ) -> Denial:
         """Add a denial; `resource` may be any alias (`pr`, `pipelineruns`, `pods/log`)."""
         denial = _denial(verb, resource, namespace, group)
         with self._lock:
@@ -117,13 +119,25 @@ class DenyTable:
         with self._lock:
             self._denials.clear()
 
-    def check(self, user: str, verb: str, res: Resource, namespace: str | None, name: str | None = None,
-              subresource: str | None = None) -> None:
+    def check(
+        self,
+        user: str,
+        verb: str,
+        res: Resource,
+        namespace: str | None,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> None:
         """ApiError 403 with the real message when a denial matches this request."""
         resource = f"{res.plural}/{subresource}" if subresource else res.plural
         with self._lock:
-            denied = any(d.verb in (verb, "*") and d.group == res.group and d.resource == resource
-                         and d.namespace in (namespace, "*") for d in self._denials)
+            denied = any(
+                d.verb in (verb, "*")
+                and d.group == res.group
+                and d.resource == resource
+                and d.namespace in (namespace, "*")
+                for d in self._denials
+            )
         if denied:
             raise status.forbidden(user, verb, res, namespace, name, subresource)
 
@@ -158,15 +172,21 @@ class RequestLog:
         with self._cond:
             self._records.clear()
 
-    def select(self, path_re: str | None = None, verb: str | None = None, method: str | None = None,
-               **query: str) -> list[RequestRecord]:
+    def select(
+        self, path_re: str | None = None, verb: str | None = None, method: str | None = None, **query: str
+    ) -> list[RequestRecord]:
         """Records whose path matches `path_re` (re.search), verb, method and query parameters
         (`labelSelector="app=x"`; a value of None only requires the parameter to be present)."""
         with self._cond:
             records = list(self._records)
-        return [r for r in records if (path_re is None or re.search(path_re, r.path))
-                and verb in (None, r.verb) and method in (None, r.method)
-                and all(k in r.query and v in (None, r.query[k]) for k, v in query.items())]
+        return [
+            r
+            for r in records
+            if (path_re is None or re.search(path_re, r.path))
+            and verb in (None, r.verb)
+            and method in (None, r.method)
+            and all(k in r.query and v in (None, r.query[k]) for k, v in query.items())
+        ]
 
     def wait(self, predicate: Callable[[], object], timeout: float, message: str) -> object:
         """Block until `predicate()` is truthy (re-checked on every new request and every 20 ms);

@@ -53,9 +53,13 @@ class Match:
 
     def applies(self, request: Any) -> bool:
         """Whether a logged request matches (ignoring nth/times)."""
-        return ((self.path_re is None or re.search(self.path_re, request.path) is not None)
-                and self.verb in (None, request.verb) and self.method in (None, request.method)
-                and self.watch in (None, request.watch) and (self.param is None or self.param in request.query))
+        return (
+            (self.path_re is None or re.search(self.path_re, request.path) is not None)
+            and self.verb in (None, request.verb)
+            and self.method in (None, request.method)
+            and self.watch in (None, request.watch)
+            and (self.param is None or self.param in request.query)
+        )
 
 
 @dataclass
@@ -159,9 +163,11 @@ class HttpError(Action):
 
 def webhook_failure(kind: str = "PipelineRun") -> HttpError:
     """F19: the 500 a v1beta1 request gets when Tekton's conversion webhook is down."""
-    message = (f'conversion webhook for tekton.dev/v1, Kind={kind} failed: Post "https://tekton-pipelines-'
-               'webhook.tekton-pipelines.svc:443/resource-conversion?timeout=30s": service '
-               '"tekton-pipelines-webhook" not found')
+    message = (
+        f'conversion webhook for tekton.dev/v1, Kind={kind} failed: Post "https://tekton-pipelines-'
+        'webhook.tekton-pipelines.svc:443/resource-conversion?timeout=30s": service '
+        '"tekton-pipelines-webhook" not found'
+    )
     return HttpError(500, message=message)
 
 
@@ -290,7 +296,7 @@ class CutMidChunk(Action):
     def write_event(self, out: ChunkedWriter, data: bytes, count: int) -> bool:
         if count != self.after_events:
             return False
-        out.partial(data[:max(1, int(len(data) * self.fraction))], len(data))
+        out.partial(data[: max(1, int(len(data) * self.fraction))], len(data))
         raise StreamAbort()
 
 
@@ -312,7 +318,7 @@ class SplitChunks(Action):
         while pos < len(data):
             with self._lock:
                 size = self._rng.randint(self.min_size, self.max_size)
-            out.chunk(data[pos:pos + size])
+            out.chunk(data[pos : pos + size])
             pos += size
             if self.delay:
                 time.sleep(self.delay)
@@ -390,5 +396,7 @@ def invalid_utf8_event(obj: dict, event_type: str = "MODIFIED") -> bytes:
 MALFORMED_LINE = b'{"type": "MODIFIED", "obj\n'
 BLANK_LINE = b"\n"
 UNKNOWN_TYPE = {"type": "SURPRISE", "object": {"kind": "Status"}}
-ERROR_WITHOUT_CODE = {"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
-                                                   "message": "something went wrong"}}
+ERROR_WITHOUT_CODE = {
+    "type": "ERROR",
+    "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "something went wrong"},
+}

@@ -1,5 +1,5 @@
-"""Provides the HTTP side of the double: path routing, the request pipeline (log → faults → authn → authz →
-endpoint) and the endpoints for discovery, list, watch, get and pod logs.
+"""Provides the HTTP side of the double: path routing, the request pipeline (log → faults → authn →
+authz → endpoint) and the endpoints for discovery, list, watch, get and pod logs.
 
 One handler instance serves one HTTP/1.1 keep-alive connection on a daemon thread. Ordinary responses
 carry Content-Length; watches and followed logs use the hand-written chunked writer. Errors are always
@@ -29,7 +29,8 @@ from .table import TableRequest
 from .watch import WatchSpec, WatchStream
 from .wire import ChunkedWriter, StreamAbort, StreamEnd
 
-DISCONNECTS = (ConnectionError, ssl.SSLError, socket.timeout, BrokenPipeError)
+# Socket-level failures: the client went away, a fault or restart cut the socket. Never bugs in the double.
+DISCONNECTS = (OSError, ssl.SSLError)
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -104,6 +105,7 @@ class Handler(BaseHTTPRequestHandler):
     """Serves the requests of one connection."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
     server_version = "kubeapi-double/1.0"
 
     # ---- connection lifecycle ----------------------------------------------------------------------
@@ -155,8 +157,14 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         route = parse_route(url.path)
-        self.request_record = RequestRecord(self.command, url.path, query, dict(self.headers.items()),
-                                            time.time(), request_verb(self.command, route, query))
+        self.request_record = RequestRecord(
+            self.command,
+            url.path,
+            query,
+            dict(self.headers.items()),
+            time.time(),
+            request_verb(self.command, route, query),
+        )
         self.api.request_log.add(self.request_record)
         self._streaming = False
         self._drain_body()
@@ -170,7 +178,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(err)
         except DISCONNECTS:
             self.close_connection = True
-        except Exception:  # a bug in the double: record it loudly, answer 500 if still possible
+        except Exception:  # noqa: BLE001 - a bug in the double: record it loudly, answer 500 if possible
             self.api.internal_errors.append(traceback.format_exc())
             self.close_connection = True
             if not self._streaming:
@@ -211,7 +219,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list(self, route: Route, res: Resource, actions: list[Action]) -> None:
         query = ListQuery.parse(self.request_record.query, res)
-        body = list_collection(self.api.state, self.api.continue_tokens, res, route.version, route.namespace, query)
+        body = list_collection(
+            self.api.state, self.api.continue_tokens, res, route.version, route.namespace, query
+        )
         table = TableRequest.from_request(self.headers.get("Accept"), self.request_record.query, res)
         if table is not None:
             body = table.render(res, route.version, body["items"], body["metadata"], self.api.state.clock())
@@ -230,11 +240,20 @@ class Handler(BaseHTTPRequestHandler):
             raise status.send_initial_events_forbidden()
         if query.match:
             raise status.invalid_list_options(
-                "resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            )
         since = None if query.rv in (None, "0") else parse_rv(query.rv)
-        spec = WatchSpec(res, route.version, route.namespace, query, since, truthy(params.get("allowWatchBookmarks")),
-                         self.api.watch_seconds(params.get("timeoutSeconds")),
-                         TableRequest.from_request(self.headers.get("Accept"), params, res))
+        spec = WatchSpec(
+            res,
+            route.version,
+            route.namespace,
+            query,
+            since,
+            truthy(params.get("allowWatchBookmarks")),
+            self.api.watch_seconds(params.get("timeoutSeconds")),
+            TableRequest.from_request(self.headers.get("Accept"), params, res),
+        )
         out = self._start_stream("application/json")
         try:
             WatchStream(self.api, spec, out, actions, self._client_alive).run()
@@ -269,7 +288,9 @@ class Handler(BaseHTTPRequestHandler):
     def _send_json(self, code: int, body: dict, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(code, json.dumps(body, separators=(",", ":")).encode(), "application/json", headers)
 
-    def _send_bytes(self, code: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+    def _send_bytes(
+        self, code: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self._begin(code, content_type, {"Content-Length": str(len(data)), **(headers or {})})
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -296,15 +317,28 @@ class Handler(BaseHTTPRequestHandler):
         out.abort()
 
     def _client_alive(self) -> bool:
-        """False once the client closed its side (plain sockets only; TLS relies on write errors)."""
+        """False once the client closed its side. A streaming client sends nothing, so a readable socket
+        means EOF (or, under TLS, a close_notify); reading a stray byte from a live client is harmless."""
         sock = self.connection
-        if isinstance(sock, ssl.SSLSocket):
-            return True
         try:
             readable, _, _ = select.select([sock], [], [], 0)
-            return not readable or sock.recv(1, socket.MSG_PEEK) != b""
+            if not readable:
+                return True
+            if not isinstance(sock, ssl.SSLSocket):
+                return sock.recv(1, socket.MSG_PEEK) != b""
+            return self._tls_peek(sock)
         except (OSError, ValueError):
             return False
+
+    @staticmethod
+    def _tls_peek(sock: ssl.SSLSocket) -> bool:
+        sock.setblocking(False)
+        try:
+            return sock.recv(1) != b""
+        except ssl.SSLWantReadError:
+            return True
+        finally:
+            sock.setblocking(True)
 
 
 def _log_container(pod: dict, wanted: str | None) -> str:
@@ -314,7 +348,8 @@ def _log_container(pod: dict, wanted: str | None) -> str:
     if not wanted:
         if len(containers) != 1:
             raise status.bad_request(
-                f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]")
+                f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
+            )
         wanted = containers[0]
     if wanted not in containers:
         raise status.bad_request(f"container {wanted} is not valid for pod {name}")
@@ -342,4 +377,3 @@ def _int(params: dict[str, str], name: str) -> int:
         return int(params[name])
     except ValueError:
         raise status.bad_request(f'invalid value "{params[name]}" for {name}') from None
-

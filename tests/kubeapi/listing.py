@@ -51,8 +51,14 @@ class ListQuery:
         except SelectorError as err:
             raise status.bad_request(str(err)) from None
         limit = _int_param(params, "limit")
-        query = cls(labels, fields, max(limit, 0), params.get("continue") or None,
-                    params.get("resourceVersion") or None, params.get("resourceVersionMatch") or None)
+        query = cls(
+            labels,
+            fields,
+            max(limit, 0),
+            params.get("continue") or None,
+            params.get("resourceVersion") or None,
+            params.get("resourceVersionMatch") or None,
+        )
         return query
 
     def matches(self, obj: dict) -> bool:
@@ -65,8 +71,9 @@ def _int_param(params: dict[str, str], name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise status.bad_request(f'invalid value "{raw}" for {name}: strconv.ParseInt: parsing "{raw}": '
-                                 "invalid syntax") from None
+        raise status.bad_request(
+            f'invalid value "{raw}" for {name}: strconv.ParseInt: parsing "{raw}": invalid syntax'
+        ) from None
 
 
 def validate_list_options(query: ListQuery) -> None:
@@ -74,17 +81,22 @@ def validate_list_options(query: ListQuery) -> None:
     if query.match:
         if not query.rv:
             raise status.invalid_list_options(
-                "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")
+                "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
+            )
         if query.cont:
             raise status.invalid_list_options(
-                "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+                "resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"
+            )
         if query.match not in ("Exact", "NotOlderThan"):
             raise status.invalid_list_options(
-                "resourceVersionMatch", f'"{query.match}": supported values: "Exact", "NotOlderThan", ""',
-                cause="FieldValueNotSupported")
+                "resourceVersionMatch",
+                f'"{query.match}": supported values: "Exact", "NotOlderThan", ""',
+                cause="FieldValueNotSupported",
+            )
         if query.match == "Exact" and query.rv == "0":
             raise status.invalid_list_options(
-                "resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+                "resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'
+            )
     if query.cont and query.rv and query.rv != "0":
         raise status.bad_request("specifying resource version is not allowed when using continue")
 
@@ -112,8 +124,13 @@ class ContinueTokens:
 
     def issue(self, rv: int, key: Key) -> str:
         """A token continuing after `key` on the state at `rv` (-1: on the current state)."""
-        doc = {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{key[0]}/{key[1]}\u0000",
-               "ep": self._epoch, "iat": round(time.monotonic(), 3)}
+        doc = {
+            "v": "meta.k8s.io/v1",
+            "rv": rv,
+            "start": f"{key[0]}/{key[1]}\u0000",
+            "ep": self._epoch,
+            "iat": round(time.monotonic(), 3),
+        }
         return base64.urlsafe_b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
 
     def decode(self, token: str, floor: int) -> tuple[int, Key]:
@@ -137,8 +154,14 @@ def serve_item(obj: dict, res: Resource, version: str) -> dict:
     return {**obj, "apiVersion": res.api_version(version), "kind": res.kind}
 
 
-def list_collection(state: ClusterState, tokens: ContinueTokens, res: Resource, version: str,
-                    namespace: str | None, query: ListQuery) -> dict:
+def list_collection(
+    state: ClusterState,
+    tokens: ContinueTokens,
+    res: Resource,
+    version: str,
+    namespace: str | None,
+    query: ListQuery,
+) -> dict:
     """The List body for one request (raises ApiError 400/410/422/504)."""
     validate_list_options(query)
     start: Key | None = None
@@ -153,8 +176,11 @@ def list_collection(state: ClusterState, tokens: ContinueTokens, res: Resource, 
         raise status.expired(status.LIST_RV_EXPIRED) from None
     except TooLarge as err:
         raise status.too_large_rv(err.requested, err.current) from None
-    selected = [(k, o) for k, o in sorted(items.items())
-                if namespace in (None, k[0]) and (start is None or k > start) and query.matches(o)]
+    selected = [
+        (k, o)
+        for k, o in sorted(items.items())
+        if namespace in (None, k[0]) and (start is None or k > start) and query.matches(o)
+    ]
     return _page(selected, res, version, at, query, tokens)
 
 
@@ -170,14 +196,23 @@ def _list_rv(state: ClusterState, query: ListQuery) -> int:
     return requested if exact else current
 
 
-def _page(selected: list[tuple[Key, dict]], res: Resource, version: str, at: int, query: ListQuery,
-          tokens: ContinueTokens) -> dict:
-    page = selected[:query.limit] if query.limit else selected
+def _page(
+    selected: list[tuple[Key, dict]],
+    res: Resource,
+    version: str,
+    at: int,
+    query: ListQuery,
+    tokens: ContinueTokens,
+) -> dict:
+    page = selected[: query.limit] if query.limit else selected
     meta: dict = {"resourceVersion": str(at)}
     if query.limit and len(selected) > query.limit:
         meta["continue"] = tokens.issue(at, page[-1][0])
         if not query.selective:
             meta["remainingItemCount"] = len(selected) - len(page)
-    return {"kind": res.list_kind, "apiVersion": res.api_version(version), "metadata": meta,
-            "items": [serve_item(o, res, version) for _, o in page]}
-
+    return {
+        "kind": res.list_kind,
+        "apiVersion": res.api_version(version),
+        "metadata": meta,
+        "items": [serve_item(o, res, version) for _, o in page],
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from . import status
 
@@ -19,18 +19,20 @@ LogKey = tuple[str, str, str]  # (namespace, pod, container)
 
 def log_timestamp(moment: datetime) -> str:
     """The kubelet's timestamp prefix: RFC 3339 with nine fractional digits and `Z`."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}000Z"
 
 
 def parse_since_time(raw: str) -> datetime:
     """A `sinceTime` query value, truncated to whole seconds as the apiserver does; 400 if malformed."""
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise status.bad_request(f'parsing time "{raw}" as "2006-01-02T15:04:05Z07:00": cannot parse') from None
+        raise status.bad_request(
+            f'parsing time "{raw}" as "2006-01-02T15:04:05Z07:00": cannot parse'
+        ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.replace(microsecond=0)
 
 
@@ -58,11 +60,13 @@ class LogStore:
         self._logs: dict[LogKey, _Container] = {}
         self._closed = False
 
-    def append(self, namespace: str, pod: str, container: str, line: str, time: datetime | None = None) -> None:
+    def append(
+        self, namespace: str, pod: str, container: str, line: str, time: datetime | None = None
+    ) -> None:
         """Add one line (without its newline) at `time` (default now) and wake followers."""
         with self._cond:
             entry = self._logs.setdefault((namespace, pod, container), _Container())
-            entry.lines.append((time or datetime.now(timezone.utc), line.rstrip("\n")))
+            entry.lines.append((time or datetime.now(UTC), line.rstrip("\n")))
             self._cond.notify_all()
 
     def finish(self, namespace: str, pod: str, container: str | None = None) -> None:
@@ -92,10 +96,10 @@ class LogStore:
             lines = list(self._logs.get(key, _Container()).lines)
         selected = [(t, s) for t, s in lines if options.since is None or t >= options.since]
         if options.tail is not None:
-            selected = selected[-options.tail:] if options.tail > 0 else []
+            selected = selected[-options.tail :] if options.tail > 0 else []
         body = b"".join(_render(t, s, options.timestamps) for t, s in selected)
         if options.limit_bytes is not None:
-            body = body[:options.limit_bytes]
+            body = body[: options.limit_bytes]
         return body, len(lines)
 
     def follow(self, key: LogKey, start: int, timestamps: bool, poll: float = 0.25) -> Iterator[bytes]:
@@ -121,4 +125,4 @@ def _render(moment: datetime, line: str, timestamps: bool) -> bytes:
 
 def since_seconds(seconds: int) -> datetime:
     """The moment `sinceSeconds` refers to."""
-    return datetime.now(timezone.utc) - timedelta(seconds=seconds)
+    return datetime.now(UTC) - timedelta(seconds=seconds)

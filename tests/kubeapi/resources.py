@@ -14,13 +14,28 @@ TEKTON_VERSIONS = ("v1", "v1beta1")
 
 CRD_FIELDS = ("metadata.name", "metadata.namespace")
 POD_FIELDS = CRD_FIELDS + (
-    "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-    "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "spec.hostNetwork",
+    "status.phase",
+    "status.podIP",
+    "status.podIPs",
+    "status.nominatedNodeName",
 )
 EVENT_FIELDS = CRD_FIELDS + (
-    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-    "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-    "reason", "reportingComponent", "source", "type",
+    "involvedObject.kind",
+    "involvedObject.namespace",
+    "involvedObject.name",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "reason",
+    "reportingComponent",
+    "source",
+    "type",
 )
 NAMESPACE_FIELDS = ("metadata.name", "status.phase")
 
@@ -65,15 +80,27 @@ class Resource:
 
     def discovery_entries(self) -> list[dict]:
         """APIResource entries for this type and its subresources, as discovery lists them."""
-        main = {"name": self.plural, "singularName": self.singular, "namespaced": self.namespaced,
-                "kind": self.kind, "verbs": list(_CRD_VERBS if self.is_crd else _ALL_VERBS)}
+        main = {
+            "name": self.plural,
+            "singularName": self.singular,
+            "namespaced": self.namespaced,
+            "kind": self.kind,
+            "verbs": list(_CRD_VERBS if self.is_crd else _ALL_VERBS),
+        }
         if self.short_names:
             main["shortNames"] = list(self.short_names)
         if self.categories:
             main["categories"] = list(self.categories)
-        subs = [{"name": f"{self.plural}/{sub}", "singularName": "", "namespaced": self.namespaced,
-                 "kind": self.kind, "verbs": ["get"] if sub == "log" else ["get", "patch", "update"]}
-                for sub in self.subresources]
+        subs = [
+            {
+                "name": f"{self.plural}/{sub}",
+                "singularName": "",
+                "namespaced": self.namespaced,
+                "kind": self.kind,
+                "verbs": ["get"] if sub == "log" else ["get", "patch", "update"],
+            }
+            for sub in self.subresources
+        ]
         return [main, *subs]
 
 
@@ -85,20 +112,50 @@ _TEKTON_COLUMNS = (
 )
 
 PIPELINERUNS = Resource(
-    "pipelineruns", "pipelinerun", "PipelineRun", TEKTON_GROUP, TEKTON_VERSIONS,
-    short_names=("pr", "prs"), categories=("tekton", "tekton-pipelines"), subresources=("status",),
+    "pipelineruns",
+    "pipelinerun",
+    "PipelineRun",
+    TEKTON_GROUP,
+    TEKTON_VERSIONS,
+    short_names=("pr", "prs"),
+    categories=("tekton", "tekton-pipelines"),
+    subresources=("status",),
     printer_columns=_TEKTON_COLUMNS,
 )
 TASKRUNS = Resource(
-    "taskruns", "taskrun", "TaskRun", TEKTON_GROUP, TEKTON_VERSIONS,
-    short_names=("tr", "trs"), categories=("tekton", "tekton-pipelines"), subresources=("status",),
+    "taskruns",
+    "taskrun",
+    "TaskRun",
+    TEKTON_GROUP,
+    TEKTON_VERSIONS,
+    short_names=("tr", "trs"),
+    categories=("tekton", "tekton-pipelines"),
+    subresources=("status",),
     printer_columns=_TEKTON_COLUMNS,
 )
-PODS = Resource("pods", "pod", "Pod", "", ("v1",), short_names=("po",), categories=("all",),
-                subresources=("log", "status"), fields=POD_FIELDS)
+PODS = Resource(
+    "pods",
+    "pod",
+    "Pod",
+    "",
+    ("v1",),
+    short_names=("po",),
+    categories=("all",),
+    subresources=("log", "status"),
+    fields=POD_FIELDS,
+)
 EVENTS = Resource("events", "event", "Event", "", ("v1",), short_names=("ev",), fields=EVENT_FIELDS)
-NAMESPACES = Resource("namespaces", "namespace", "Namespace", "", ("v1",), namespaced=False,
-                      short_names=("ns",), subresources=("status",), fields=NAMESPACE_FIELDS)
+NAMESPACES = Resource(
+    "namespaces",
+    "namespace",
+    "Namespace",
+    "",
+    ("v1",),
+    namespaced=False,
+    short_names=("ns",),
+    subresources=("status",),
+    fields=NAMESPACE_FIELDS,
+)
 
 RESOURCES: dict[str, Resource] = {r.plural: r for r in (PIPELINERUNS, TASKRUNS, PODS, EVENTS, NAMESPACES)}
 
@@ -124,15 +181,23 @@ def resource_for_object(obj: dict) -> Resource:
 
 def api_versions(address: str) -> dict:
     """The `/api` document (APIVersions)."""
-    return {"kind": "APIVersions", "apiVersion": "v1", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]}
+    return {
+        "kind": "APIVersions",
+        "apiVersion": "v1",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
+    }
 
 
 def core_resource_list() -> dict:
     """The `/api/v1` document (APIResourceList of the core types the double serves)."""
     entries = [e for res in RESOURCES.values() if not res.group for e in res.discovery_entries()]
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1",
-            "resources": sorted(entries, key=lambda e: e["name"])}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": "v1",
+        "resources": sorted(entries, key=lambda e: e["name"]),
+    }
 
 
 def _group_versions(versions: tuple[str, ...]) -> dict:
@@ -154,12 +219,24 @@ def api_group(tekton_versions: tuple[str, ...]) -> dict:
 def group_resource_list(version: str) -> dict:
     """The `/apis/tekton.dev/{version}` document (APIResourceList)."""
     entries = [e for res in RESOURCES.values() if res.group == TEKTON_GROUP for e in res.discovery_entries()]
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{TEKTON_GROUP}/{version}",
-            "resources": entries}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{TEKTON_GROUP}/{version}",
+        "resources": entries,
+    }
 
 
 def version_info() -> dict:
     """The `/version` document of a 1.32 server."""
-    return {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "0" * 40,
-            "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
-            "compiler": "gc", "platform": "linux/amd64"}
+    return {
+        "major": "1",
+        "minor": "32",
+        "gitVersion": "v1.32.0",
+        "gitCommit": "0" * 40,
+        "gitTreeState": "clean",
+        "buildDate": "2024-12-11T00:00:00Z",
+        "goVersion": "go1.23.3",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }

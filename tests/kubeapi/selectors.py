@@ -75,9 +75,15 @@ class _Parser:
 
     def take(self, expected: str) -> str:
         tok = self.peek()
-        if tok is None or (expected == "word") != (tok[0] == "word") or (tok[0] == "op" and tok[1] != expected):
+        if (
+            tok is None
+            or (expected == "word") != (tok[0] == "word")
+            or (tok[0] == "op" and tok[1] != expected)
+        ):
             found = tok[1] if tok else ""
-            raise SelectorError(f"found '{found}', expected: {'identifier' if expected == 'word' else expected}")
+            raise SelectorError(
+                f"found '{found}', expected: {'identifier' if expected == 'word' else expected}"
+            )
         self.i += 1
         return tok[1]
 
@@ -108,7 +114,10 @@ class _Parser:
             self.i += 1
             bound = self.take("word")
             if not re.fullmatch(r"-?\d+", bound):
-                raise SelectorError(f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: {bound}")
+                raise SelectorError(
+                    "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: "
+                    f"{bound}"
+                )
             return Requirement(key, "gt" if tok[1] == ">" else "lt", (bound,))
         raise SelectorError(f"found '{tok[1]}', expected: in, notin, =, ==, !=, gt, lt")
 
@@ -126,17 +135,21 @@ def _valid_key(key: str) -> str:
     prefix, _, name = key.rpartition("/")
     if not name or len(name) > 63 or not _NAME.match(name) or (prefix and not _PREFIX.match(prefix)):
         raise SelectorError(
-            f'unable to parse requirement: key: Invalid value: "{key}": name part must consist of alphanumeric '
-            "characters, '-', '_' or '.', and must start and end with an alphanumeric character")
+            f'unable to parse requirement: key: Invalid value: "{key}": '
+            "name part must consist of alphanumeric "
+            "characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        )
     return key
 
 
 def _valid_value(value: str) -> str:
     if len(value) > 63 or not _NAME.match(value):
         raise SelectorError(
-            f'unable to parse requirement: values[0]: Invalid value: "{value}": a valid label must be an empty '
+            f'unable to parse requirement: values[0]: Invalid value: "{value}": '
+            "a valid label must be an empty "
             "string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-            "alphanumeric character")
+            "alphanumeric character"
+        )
     return value
 
 

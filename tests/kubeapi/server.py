@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 from . import resources, status
 from .access import DEFAULT_TOKEN, DEFAULT_USER, Authenticator, DenyTable, RequestLog, RequestRecord
@@ -30,7 +31,7 @@ from .kubeconfig import DEFAULT_CONTEXTS, TLSMaterial, generate_tls, write_kubec
 from .listing import ContinueTokens
 from .logs import LogStore
 from .resources import TEKTON_GROUP, TEKTON_VERSIONS, Resource
-from .state import ClusterState
+from .state import Change, ClusterState
 
 HOST = "127.0.0.1"
 
@@ -52,20 +53,33 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
     def handle_error(self, request: object, client_address: object) -> None:
-        if not isinstance(sys.exc_info()[1], DISCONNECTS + (OSError,)):
+        if not isinstance(sys.exc_info()[1], DISCONNECTS):
             self.api.internal_errors.append(traceback.format_exc())
 
 
 class KubeAPI:
     """The double. Use `with KubeAPI(...) as api:` or `start()`/`stop()`; see the module docstring."""
 
-    def __init__(self, workdir: Path | str | None = None, *, tls: bool = False, port: int = 0,
-                 tokens: Mapping[str, str] | Iterable[str] | None = None, initial_rv: int = 100,
-                 max_history: int = 10_000, tekton_versions: tuple[str, ...] = TEKTON_VERSIONS,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path | str | None = None,
+        *,
+        tls: bool = False,
+        port: int = 0,
+        tokens: Mapping[str, str] | Iterable[str] | None = None,
+        initial_rv: int = 100,
+        max_history: int = 10_000,
+        tekton_versions: tuple[str, ...] = TEKTON_VERSIONS,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """`workdir` holds the kubeconfig and TLS files (default: a new temporary directory); `tokens` maps
+        bearer tokens to users (default `{"test-token": "test-user"}`; `set_valid_tokens(None)` disables
+        authentication); `tls` serves HTTPS with a generated CA and client certificate; `max_history` bounds
+        the watch history; `tekton_versions=()` means Tekton is not installed."""
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="kubeapi-"))
-        self.state = ClusterState(initial_rv=initial_rv, max_history=max_history,
-                                  **({"clock": clock} if clock else {}))
+        self.state = ClusterState(
+            initial_rv=initial_rv, max_history=max_history, **({"clock": clock} if clock else {})
+        )
         self.logs = LogStore()
         self.faults = FaultSet()
         self.continue_tokens = ContinueTokens()
@@ -143,15 +157,22 @@ class KubeAPI:
         with self._life:
             if not self._stopped.is_set() and self._server is None:
                 self.logs.reopen()
-                self._bind()
+                try:
+                    self._bind()
+                except OSError:  # the port was taken while down: make the test fail with the reason
+                    self.internal_errors.append(traceback.format_exc())
 
     def _bind(self) -> None:
         if self._server is not None:
             return
         server = _Server((HOST, self.port), self)
         self.port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                         name=f"kubeapi-{self.port}").start()
+        threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"kubeapi-{self.port}",
+        ).start()
         self._server = server
 
     def _unbind(self) -> None:
@@ -183,24 +204,37 @@ class KubeAPI:
         context.verify_mode = ssl.CERT_OPTIONAL
         return context
 
-    def __enter__(self) -> KubeAPI:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def write_kubeconfig(self, path: Path | str, *, contexts: tuple[tuple[str, str], ...] = DEFAULT_CONTEXTS,
-                         token: str | None = None, client_cert: bool = True, insecure: bool = False,
-                         current: str | None = None) -> Path:
+    def write_kubeconfig(
+        self,
+        path: Path | str,
+        *,
+        contexts: tuple[tuple[str, str], ...] = DEFAULT_CONTEXTS,
+        token: str | None = None,
+        client_cert: bool = True,
+        insecure: bool = False,
+        current: str | None = None,
+    ) -> Path:
         """A kubeconfig for this server: the default token (or `token`), and in HTTPS mode CA data and
         (unless `client_cert=False`) the client certificate; `insecure` skips TLS verification instead."""
         tls = self.tls
         use_cert = bool(tls and client_cert)
         return write_kubeconfig(
-            Path(path), self.url, token=token or (None if use_cert else self.token),
-            ca_cert=tls.ca_cert if tls and not insecure else None, insecure=insecure,
-            client_cert=tls.client_cert if use_cert else None, client_key=tls.client_key if use_cert else None,
-            contexts=contexts, current=current)
+            Path(path),
+            self.url,
+            token=token or (None if use_cert else self.token),
+            ca_cert=tls.ca_cert if tls and not insecure else None,
+            insecure=insecure,
+            client_cert=tls.client_cert if use_cert else None,
+            client_key=tls.client_key if use_cert else None,
+            contexts=contexts,
+            current=current,
+        )
 
     # ---- configuration the handlers read -------------------------------------------------------------
 
@@ -212,8 +246,12 @@ class KubeAPI:
         """The resource a collection/object path names; 404 when it is not served."""
         res = resources.RESOURCES.get(route.plural)
         served = self.tekton_versions if route.group == TEKTON_GROUP else ("v1",)
-        if (res is None or res.group != route.group or route.version not in served
-                or (route.namespace is not None and not res.namespaced)):
+        if (
+            res is None
+            or res.group != route.group
+            or route.version not in served
+            or (route.namespace is not None and not res.namespaced)
+        ):
             raise status.path_not_found()
         return res
 
@@ -228,7 +266,8 @@ class KubeAPI:
             "groups": lambda: resources.api_group_list(self.tekton_versions),
             "group": (lambda: resources.api_group(self.tekton_versions)) if tekton else None,
             "groupversion": (lambda: resources.group_resource_list(route.version))
-            if tekton and route.version in self.tekton_versions else None,
+            if tekton and route.version in self.tekton_versions
+            else None,
         }
         build = documents.get(route.kind)
         if build is None:
@@ -237,8 +276,11 @@ class KubeAPI:
 
     def watch_seconds(self, requested: str | None) -> float:
         """A watch's lifetime: `timeoutSeconds`, else random 1800–3600 s, capped by `max_watch_seconds`."""
-        seconds = float(requested) if requested and requested.isdigit() and int(requested) > 0 else \
-            random.uniform(*self.default_watch_seconds)
+        seconds = (
+            float(requested)
+            if requested and requested.isdigit() and int(requested) > 0
+            else random.uniform(*self.default_watch_seconds)
+        )
         return min(seconds, self.max_watch_seconds) if self.max_watch_seconds is not None else seconds
 
     # ---- mutation API --------------------------------------------------------------------------------
@@ -252,7 +294,9 @@ class KubeAPI:
         """Create or replace an object (its apiVersion/kind pick the resource); returns the stored copy."""
         return self.state.apply(obj)
 
-    def patch(self, resource: str, namespace: str, name: str, change: Callable[[dict], dict | None] | dict) -> dict:
+    def patch(
+        self, resource: str, namespace: str, name: str, change: Callable[[dict], dict | None] | dict
+    ) -> dict:
         """Change an object with a function or a JSON merge patch."""
         return self.state.patch(resource, namespace, name, change)
 
@@ -279,6 +323,15 @@ class KubeAPI:
         """Copies of the current objects of a resource, sorted by (namespace, name)."""
         return self.state.objects(resource, namespace)
 
+    def history(self) -> list[Change]:
+        """The retained history, oldest first: `change.prev` gives older states to replay as stale (F13)."""
+        return self.state.history()
+
+    @property
+    def watch_count(self) -> int:
+        """How many watches are subscribed right now (wait on it to know a client is live)."""
+        return self.state.subscription_count()
+
     def compact(self, to_rv: int | None = None) -> int:
         """F4/F21: forget history up to `to_rv` (default: now); returns the new floor."""
         return self.state.compact(to_rv)
@@ -287,7 +340,9 @@ class KubeAPI:
         """F5: every continue token issued so far answers 410 Expired."""
         self.continue_tokens.expire_all()
 
-    def append_log(self, namespace: str, pod: str, container: str, line: str, time: datetime | None = None) -> None:
+    def append_log(
+        self, namespace: str, pod: str, container: str, line: str, time: datetime | None = None
+    ) -> None:
         """Add a log line to a container (shown by `pods/{pod}/log`, pushed to followers)."""
         self.logs.append(namespace, pod, container, line, time)
 
@@ -312,8 +367,13 @@ class KubeAPI:
 
     # ---- observation -----------------------------------------------------------------------------------
 
-    def requests(self, path_re: str | None = None, verb: str | None = None, method: str | None = None,
-                 **query: str | None) -> list[RequestRecord]:
+    def requests(
+        self,
+        path_re: str | None = None,
+        verb: str | None = None,
+        method: str | None = None,
+        **query: str | None,
+    ) -> list[RequestRecord]:
         """Logged requests, filtered (see RequestLog.select)."""
         return self.request_log.select(path_re, verb, method, **query)
 
@@ -321,14 +381,26 @@ class KubeAPI:
         """Forget the request log so far."""
         self.request_log.clear()
 
-    def wait_for(self, predicate: Callable[[], object], timeout: float = 10.0, message: str = "a condition") -> object:
+    def wait_for(
+        self, predicate: Callable[[], object], timeout: float = 10.0, message: str = "a condition"
+    ) -> object:
         """Block until `predicate()` is truthy (TimeoutError after `timeout`); returns its value."""
         return self.request_log.wait(predicate, timeout, message)
 
-    def wait_for_requests(self, count: int = 1, timeout: float = 10.0, path_re: str | None = None,
-                          verb: str | None = None, **query: str | None) -> list[RequestRecord]:
+    def wait_for_requests(
+        self,
+        count: int = 1,
+        timeout: float = 10.0,
+        path_re: str | None = None,
+        verb: str | None = None,
+        **query: str | None,
+    ) -> list[RequestRecord]:
         """Block until at least `count` matching requests were logged; returns them."""
+
         def found() -> list[RequestRecord]:
             hits = self.request_log.select(path_re, verb, **query)
             return hits if len(hits) >= count else []
-        return self.request_log.wait(found, timeout, f"{count} request(s) path_re={path_re!r} verb={verb!r} {query}")
+
+        return self.request_log.wait(
+            found, timeout, f"{count} request(s) path_re={path_re!r} verb={verb!r} {query}"
+        )

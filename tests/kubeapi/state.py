@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .resources import Resource, resolve, resource_for_object
 
@@ -87,19 +87,20 @@ class Subscription:
 
 def utc_now() -> datetime:
     """The default clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 with whole seconds and `Z`, as Kubernetes writes metadata timestamps."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ClusterState:
     """Objects keyed by (resource, namespace, name) plus the history that watches replay."""
 
-    def __init__(self, *, initial_rv: int = 100, max_history: int = 10_000,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, *, initial_rv: int = 100, max_history: int = 10_000, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self.lock = threading.RLock()
         self.rv = initial_rv
         self.floor = initial_rv
@@ -160,8 +161,15 @@ class ClusterState:
             self._fill_metadata(new, old)
             return self._commit(res, MODIFIED if old else ADDED, new, old)
 
-    def patch(self, resource: str, namespace: str, name: str,
-              change: Callable[[dict], dict | None] | dict, *, status_only: bool = False) -> dict:
+    def patch(
+        self,
+        resource: str,
+        namespace: str,
+        name: str,
+        change: Callable[[dict], dict | None] | dict,
+        *,
+        status_only: bool = False,
+    ) -> dict:
         """Apply a function (mutating or returning the object) or a JSON merge patch; KeyError if absent."""
         res = resolve(resource)
         with self.lock:
@@ -240,14 +248,18 @@ class ClusterState:
 
     # ---- watch fan-out -------------------------------------------------------------------------------
 
-    def subscribe(self, resource: str, namespace: str | None, since: int | None) -> tuple[Subscription, list[Change]]:
+    def subscribe(
+        self, resource: str, namespace: str | None, since: int | None
+    ) -> tuple[Subscription, list[Change]]:
         """Register a live feed atomically with its backlog: synthetic ADDED (since None) or the history
         after `since`. TooOld / TooLarge when `since` is outside the window."""
         with self.lock:
             sub = Subscription(resource, namespace)
             if since is None:
                 items = self._objects.get(resource, {})
-                backlog = [Change(self.rv, ADDED, resource, k[0], k[1], o, None) for k, o in sorted(items.items())]
+                backlog = [
+                    Change(self.rv, ADDED, resource, k[0], k[1], o, None) for k, o in sorted(items.items())
+                ]
             elif since > self.rv:
                 raise TooLarge(since, self.rv)
             elif since < self.floor:
@@ -261,6 +273,11 @@ class ClusterState:
         """Stop feeding a watch (idempotent)."""
         with self.lock:
             self._subscriptions.discard(sub)
+
+    def subscription_count(self) -> int:
+        """How many watches are live."""
+        with self.lock:
+            return len(self._subscriptions)
 
     def close_subscriptions(self) -> None:
         """Wake every watch with CLOSED (server stopping or restarting)."""

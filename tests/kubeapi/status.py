@@ -10,9 +10,19 @@ from __future__ import annotations
 from .resources import Resource
 
 REASONS = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-    406: "NotAcceptable", 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
-    500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
 }
 
 CONTINUE_EXPIRED = (
@@ -26,11 +36,22 @@ LIST_RV_EXPIRED = "The resourceVersion for the provided list is too old."
 NOT_FOUND_PATH = "the server could not find the requested resource"
 
 
-def status_body(code: int, message: str, reason: str | None = None, details: dict | None = None,
-                metadata: dict | None = None) -> dict:
+def status_body(
+    code: int,
+    message: str,
+    reason: str | None = None,
+    details: dict | None = None,
+    metadata: dict | None = None,
+) -> dict:
     """A complete `Status` object for an error response or an in-band ERROR event."""
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": metadata or {}, "status": "Failure",
-            "message": message, "reason": reason if reason is not None else REASONS.get(code, "")}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": metadata or {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason if reason is not None else REASONS.get(code, ""),
+    }
     if details is not None:
         body["details"] = details
     body["code"] = code
@@ -40,8 +61,14 @@ def status_body(code: int, message: str, reason: str | None = None, details: dic
 class ApiError(Exception):
     """An HTTP error answered with a Status body; `headers` are extra response headers."""
 
-    def __init__(self, code: int, message: str, reason: str | None = None, details: dict | None = None,
-                 metadata: dict | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        reason: str | None = None,
+        details: dict | None = None,
+        metadata: dict | None = None,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.body = status_body(code, message, reason, details, metadata)
@@ -77,14 +104,22 @@ def unauthorized() -> ApiError:
     return ApiError(401, "Unauthorized")
 
 
-def forbidden(user: str, verb: str, res: Resource, namespace: str | None, name: str | None = None,
-              subresource: str | None = None) -> ApiError:
+def forbidden(
+    user: str,
+    verb: str,
+    res: Resource,
+    namespace: str | None,
+    name: str | None = None,
+    subresource: str | None = None,
+) -> ApiError:
     """The RBAC 403 with the real message, at the cluster scope or in one namespace."""
     target = f'{res.group_resource} "{name}"' if name else res.group_resource
     resource = f"{res.plural}/{subresource}" if subresource else res.plural
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-    message = (f'{target} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
-               f'in API group "{res.group}" {scope}')
+    message = (
+        f'{target} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
+        f'in API group "{res.group}" {scope}'
+    )
     return ApiError(403, message, details=_kind_details(res, name))
 
 
@@ -104,14 +139,19 @@ def invalid_list_options(field: str, detail: str, cause: str = "FieldValueForbid
 def send_initial_events_forbidden() -> ApiError:
     """The 422 of a server without the WatchList feature for `sendInitialEvents`."""
     return invalid_list_options(
-        "sendInitialEvents", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled")
+        "sendInitialEvents",
+        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+    )
 
 
 def too_large_rv(requested: int, current: int) -> ApiError:
     """The 504 for a resourceVersion the server has not reached yet, with `retryAfterSeconds`."""
     cause = {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
-    return ApiError(504, f"Timeout: Too large resource version: {requested}, current: {current}",
-                    details={"causes": [cause], "retryAfterSeconds": 1})
+    return ApiError(
+        504,
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        details={"causes": [cause], "retryAfterSeconds": 1},
+    )
 
 
 def expired(message: str, continue_token: str | None = None) -> ApiError:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .resources import Resource
 
 _STEP = re.compile(r'\.(\w+)(?:\[\?\(@\.(\w+)=="([^"]*)"\)\])?')
-_NAME_COLUMN = {"name": "Name", "type": "string", "format": "name", "priority": 0,
-                "description": "Name must be unique within a namespace. Is required when creating resources, "
-                               "although some resources may allow a client to request the generation of an "
-                               "appropriate name automatically. Name is primarily intended for creation "
-                               "idempotence and configuration definition. Cannot be updated."}
+_NAME_COLUMN = {
+    "name": "Name",
+    "type": "string",
+    "format": "name",
+    "priority": 0,
+    "description": "Name must be unique within a namespace. Is required when creating resources, "
+    "although some resources may allow a client to request the generation of an "
+    "appropriate name automatically. Name is primarily intended for creation "
+    "idempotence and configuration definition. Cannot be updated.",
+}
 
 
 def json_path(obj: object, expression: str) -> object:
@@ -27,7 +32,9 @@ def json_path(obj: object, expression: str) -> object:
     for match in _STEP.finditer(expression):
         value = value.get(match.group(1)) if isinstance(value, dict) else None
         if match.group(2) is not None:
-            found = [i for i in value or [] if isinstance(i, dict) and i.get(match.group(2)) == match.group(3)]
+            found = [
+                i for i in value or [] if isinstance(i, dict) and i.get(match.group(2)) == match.group(3)
+            ]
             value = found[0] if found else None
         if value is None:
             return None
@@ -64,7 +71,7 @@ def _cell(value: object, kind: str, now: datetime) -> object:
     if kind != "date" or value is None:
         return value
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(value))
     except ValueError:
         return "<unknown>"
     return human_duration((now - moment).total_seconds())
@@ -83,22 +90,33 @@ class TableRequest:
             return None
         return cls(params.get("includeObject") or "PartialObjectMetadata")
 
-    def render(self, res: Resource, version: str, objs: list[dict], list_meta: dict,
-               now: datetime | None = None) -> dict:
+    def render(
+        self, res: Resource, version: str, objs: list[dict], list_meta: dict, now: datetime | None = None
+    ) -> dict:
         """A Table of `objs` with the list metadata (resourceVersion, continue, remainingItemCount)."""
         columns = [_NAME_COLUMN] + [
             {"name": name, "type": kind, "format": "", "description": "", "priority": 0}
-            for name, kind, _ in res.printer_columns]
-        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta,
-                "columnDefinitions": columns, "rows": [self._row(res, version, o, now or datetime.now(timezone.utc)) for o in objs]}
+            for name, kind, _ in res.printer_columns
+        ]
+        return {
+            "kind": "Table",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": list_meta,
+            "columnDefinitions": columns,
+            "rows": [self._row(res, version, o, now or datetime.now(UTC)) for o in objs],
+        }
 
     def _row(self, res: Resource, version: str, obj: dict, now: datetime) -> dict:
-        cells = [obj["metadata"]["name"]] + [_cell(json_path(obj, path), kind, now)
-                                             for _, kind, path in res.printer_columns]
+        cells = [obj["metadata"]["name"]] + [
+            _cell(json_path(obj, path), kind, now) for _, kind, path in res.printer_columns
+        ]
         row: dict = {"cells": cells}
         if self.include == "Object":
             row["object"] = {**obj, "apiVersion": res.api_version(version), "kind": res.kind}
         elif self.include != "None":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj["metadata"]}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj["metadata"],
+            }
         return row

@@ -8,7 +8,8 @@ Contracts (k8s-watch.md §1.3):
 - An object that starts matching the selectors arrives as ADDED, one that stops matching as DELETED
   (its previous state, stamped with the new resourceVersion).
 - Bookmarks (only when allowed) carry only kind, apiVersion and metadata.resourceVersion; they are sent every
-  `api.bookmark_interval` seconds and at the deadline, and never announce an rv whose changes are still queued.
+  `api.bookmark_interval` seconds and at the deadline, and never announce an rv whose changes are still
+  queued.
 - The deadline ends the body cleanly (StreamEnd); a server stop or restart cuts it (StreamAbort).
 """
 
@@ -48,8 +49,9 @@ class WatchSpec:
 class WatchStream:
     """Serves one watch over a ChunkedWriter until its deadline, a fault, or the server stopping."""
 
-    def __init__(self, api: Any, spec: WatchSpec, out: ChunkedWriter, actions: list[Action],
-                 alive: Callable[[], bool]) -> None:
+    def __init__(
+        self, api: Any, spec: WatchSpec, out: ChunkedWriter, actions: list[Action], alive: Callable[[], bool]
+    ) -> None:
         self.api, self.spec, self.out, self.actions, self.alive = api, spec, out, actions, alive
         self.count = 0
 
@@ -59,7 +61,9 @@ class WatchStream:
         deadline = time.monotonic() + min(limits)
         self._hooks()
         try:
-            sub, backlog = self.api.state.subscribe(self.spec.res.plural, self.spec.namespace, self.spec.since)
+            sub, backlog = self.api.state.subscribe(
+                self.spec.res.plural, self.spec.namespace, self.spec.since
+            )
         except TooOld as err:
             self._emit(error_event(status.too_old_watch(err.requested, err.floor, self.api.expired_reason)))
             raise StreamEnd() from None
@@ -74,7 +78,7 @@ class WatchStream:
             self.api.state.unsubscribe(sub)
 
     def _live(self, sub: Subscription, deadline: float) -> None:
-        next_bookmark = time.monotonic() + self.api.bookmark_interval
+        next_bookmark = time.monotonic() + self._interval()
         while True:
             now = time.monotonic()
             if now >= deadline:
@@ -83,7 +87,7 @@ class WatchStream:
                 raise StreamEnd()
             if self.spec.bookmarks and now >= next_bookmark:
                 self._bookmark(sub)
-                next_bookmark = now + self.api.bookmark_interval
+                next_bookmark = now + self._interval()
             wake = min(deadline, next_bookmark if self.spec.bookmarks else deadline, now + _POLL)
             item = sub.get(wake - now)
             if item is CLOSED:
@@ -93,6 +97,9 @@ class WatchStream:
                     raise StreamAbort()
                 continue
             self._send(item)
+
+    def _interval(self) -> float:
+        return max(self.api.bookmark_interval, 0.01)
 
     def _send(self, change: Change, synthetic: bool = False) -> None:
         event = self._convert(change, synthetic)
@@ -126,7 +133,9 @@ class WatchStream:
             kind = "Table" if self.spec.table else res.kind
             api_version = "meta.k8s.io/v1" if self.spec.table else res.api_version(version)
             meta = {"resourceVersion": str(rv)}
-            self._emit({"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version, "metadata": meta}})
+            self._emit(
+                {"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version, "metadata": meta}}
+            )
 
     def _emit(self, event: dict) -> None:
         """Write one event line through the fault actions, then run the after-event hooks."""
