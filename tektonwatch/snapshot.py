@@ -99,14 +99,14 @@ def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Consol
     namespaces = len({v.namespace for v in pic.views}) > 1
     findings = {key(v): list(pic.analyses[key(v)].findings) for v in pic.views if key(v) in pic.analyses}
     for line in run_rows(pic.views, now, opts.zone, findings, width, namespaces):
-        console.print(line, overflow="crop", no_wrap=True)
+        _emit(console, line)
     drawn = gantt_views(pic.views, opts.gantt, named)
     for view in drawn:
         analysis = pic.analyses.get(key(view))
         console.print()
         gantt = Gantt(view, now, opts.zone, marks_of(analysis), wide=opts.output == "wide")
         for line in gantt.lines(width):
-            console.print(line, overflow="crop", no_wrap=True)
+            _emit(console, line)
         _print_findings(analysis, opts, console)
     for view in pic.views:
         if view not in drawn and pic.analyses.get(key(view)) and pic.analyses[key(view)].findings:
@@ -119,7 +119,15 @@ def _print_findings(analysis: Analysis | None, opts: PrintOptions, console: Cons
     if analysis is None or not analysis.findings:
         return
     console.print()
-    console.print(findings_block(list(analysis.findings), opts.zone, console.width))
+    block = findings_block(list(analysis.findings), opts.zone, console.width)
+    for segments in console.render_lines(block, console.options, pad=False):
+        _emit(console, Text.assemble(*((s.text, s.style) for s in segments if not s.control)))
+
+
+def _emit(console: Console, line: Text) -> None:
+    """Print one line as it is: no wrapping, no trailing blanks."""
+    line.rstrip()
+    console.print(line, overflow="crop", no_wrap=True)
 
 
 def print_json(pic: Picture, snapshot: Snapshot, now: datetime, out: Console) -> None:

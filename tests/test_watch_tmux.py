@@ -199,12 +199,13 @@ def test_the_frame_fits_the_pane_exactly(pane, width, height):
 
 
 def test_a_resize_lays_the_picture_out_again(pane):
-    pane.start(watch_args(demo_path()), 120, 40)
+    """At once (SIGWINCH), not at the next periodic redraw: the interval here is a minute."""
+    pane.start(watch_args(demo_path(), "--interval", "60"), 120, 40)
     pane.wait(lambda r: r == expected_frame(demo_path(), 120, 40), "the 120x40 frame")
     for width, height in ((40, 20), (80, 15), (120, 40)):
-        pane.tmux("resize-window", "-t", "w", "-x", str(width), "-y", str(height))
         expected = expected_frame(demo_path(), width, height)
-        pane.wait(lambda r, e=expected: r == e, f"the frame re-laid out for {width}x{height}")
+        pane.tmux("resize-window", "-t", "w", "-x", str(width), "-y", str(height))
+        pane.wait(lambda r, e=expected: r == e, f"the frame re-laid out for {width}x{height}", deadline=20)
 
 
 def test_ctrl_c_leaves_the_last_frame_and_exits_130(pane):

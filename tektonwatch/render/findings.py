@@ -40,12 +40,12 @@ def finding_block(finding: Finding, zone: Zone, width: int) -> RenderableType:
     """One finding: the heading line, the wrapped message, and the evidence table."""
     parts: list[RenderableType] = [heading(finding, width)]
     if finding.message:
-        parts.append(Padding(cell(finding.message), (0, 0, 0, INDENT)))
+        parts.append(Padding(cell(finding.message), (0, 0, 0, INDENT), expand=False))
     if finding.evidence:
         parts.append(
-            Padding(Text(f"Timeline evidence ({zone.label()})", style=HEADER_STYLE), (0, 0, 0, INDENT))
+            Padding(Text(f"Timeline evidence ({zone.label()})", style=HEADER_STYLE), (0, 0, 0, INDENT), expand=False)
         )
-        parts.append(Padding(evidence_table(finding.evidence, zone), (0, 0, 0, EVIDENCE_INDENT)))
+        parts.append(Padding(evidence_table(finding.evidence, zone), (0, 0, 0, EVIDENCE_INDENT), expand=False))
     return Constrain(Group(*parts), width)
 
 

@@ -184,7 +184,8 @@ class Gantt:
         groups = _group_marks(self.view)
         name = label(task)
         raced = name in self.marks.tasks
-        line = Text(groups.get(name, " "), style=theme.RACE_STYLE if raced else "bold")
+        line = Text()
+        line.append(groups.get(name, " "), style=theme.RACE_STYLE if raced else "bold")
         line.append(theme.glyph(task.status), style=theme.status_style(task.status))
         if raced:
             line.append(theme.RACE_MARK, style=theme.RACE_STYLE)
@@ -205,7 +206,9 @@ class Gantt:
             yield Text("    ") + _fixed(Text("pod ", theme.DIM) + cell(task.pod, theme.DIM), name_w + 1 + axis.width)
         for step in task.steps:
             sub = TaskView(name=step.name, status=step.status, start=step.started, end=step.finished, steps=(step,))
-            line = Text("    ") + Text(theme.glyph(step.status), style=theme.status_style(step.status)) + " "
+            line = Text("    ")
+            line.append(theme.glyph(step.status), style=theme.status_style(step.status))
+            line.append(" ")
             line.append_text(_fixed(cell(step.name, theme.DIM), name_w - 2))
             line.append(" ")
             line.append_text(bar(sub, axis, self.now) if step.started else Text(" " * axis.width))
@@ -253,7 +256,8 @@ def run_header(view: RunView, now: datetime, zone: Zone) -> Text:
     """``✗ model-serving-q4  Failed  43m 06s  private-ai · model-serving · started 17:57:04 UTC``."""
     status = view.status
     done, total = view.progress()
-    line = Text(theme.glyph(status) + " ", style=theme.status_style(status))
+    line = Text()
+    line.append(theme.glyph(status) + " ", style=theme.status_style(status))
     line.append_text(cell(view.name, "bold"))
     line.append(f"  {status.value}", style=theme.status_style(status))
     line.append(f"  {duration(view.duration(now))}  {done}/{total} tasks", style="")
