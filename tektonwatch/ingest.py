@@ -83,9 +83,7 @@ def drain(source: Source, ingestor: Ingestor, until_synced: bool = False) -> Sna
 
     def emit(ev: SourceEvent) -> None:
         ingestor.apply((ev,))
-        if until_synced and (ingestor.synced or ingestor.fatal):
-            stop.set()
-        elif ingestor.fatal:
+        if until_synced and (ingestor.synced or ingestor.fatal) or ingestor.fatal:
             stop.set()
 
     source.run(emit, stop)

@@ -32,7 +32,7 @@ def storage_label(storage: Storage) -> str:
 
 
 def _seconds(value: float | None) -> int | None:
-    return None if value is None else int(round(value))
+    return None if value is None else round(value)
 
 
 def _workspaces(task: TaskView, run: PipelineRun | None) -> list[dict[str, Any]]:

@@ -43,11 +43,7 @@ _FINISHED = frozenset(
 _BAD = frozenset({Status.FAILED, Status.CANCELLED, Status.TIMED_OUT})
 
 
-class Record(msgspec.Struct, frozen=True, kw_only=True):
-    """Base of the typed records."""
-
-
-class Step(Record):
+class Step(msgspec.Struct, frozen=True, kw_only=True):
     """One step container of a TaskRun. ``started``/``finished`` are the entrypoint's real step interval."""
 
     name: str
@@ -59,7 +55,7 @@ class Step(Record):
     message: str = ""
 
 
-class Storage(Record):
+class Storage(msgspec.Struct, frozen=True, kw_only=True):
     """Where a workspace binding points.
 
     ``kind`` is one of ``pvc``, ``vct`` (volumeClaimTemplate: one PVC per run), ``emptyDir``, ``configMap``,
@@ -71,7 +67,7 @@ class Storage(Record):
     read_only: bool = False
 
 
-class Binding(Record):
+class Binding(msgspec.Struct, frozen=True, kw_only=True):
     """A workspace binding of a run (``spec.workspaces[]``): a workspace name bound to storage and a subPath."""
 
     name: str
@@ -79,7 +75,7 @@ class Binding(Record):
     sub_path: str = ""
 
 
-class TaskWorkspace(Record):
+class TaskWorkspace(msgspec.Struct, frozen=True, kw_only=True):
     """A pipeline task's use of a pipeline workspace: ``name`` in the Task, ``workspace`` in the Pipeline."""
 
     name: str
@@ -87,7 +83,7 @@ class TaskWorkspace(Record):
     sub_path: str = ""
 
 
-class PipelineTask(Record):
+class PipelineTask(msgspec.Struct, frozen=True, kw_only=True):
     """A task of the resolved pipeline spec: its edges (``run_after``, ``result_refs``) and workspaces."""
 
     name: str
@@ -101,7 +97,7 @@ class PipelineTask(Record):
     matrix: bool = False
 
 
-class Attempt(Record):
+class Attempt(msgspec.Struct, frozen=True, kw_only=True):
     """An earlier, failed attempt of a retried TaskRun (``status.retriesStatus[]``)."""
 
     status: Status
@@ -111,7 +107,7 @@ class Attempt(Record):
     completion: datetime | None = None
 
 
-class TaskRun(Record):
+class TaskRun(msgspec.Struct, frozen=True, kw_only=True):
     """A TaskRun, standalone or a child of a PipelineRun (possibly rebuilt from a v1beta1 embedded status)."""
 
     namespace: str
@@ -139,7 +135,7 @@ class TaskRun(Record):
     labels: tuple[tuple[str, str], ...] = ()
 
 
-class ChildRef(Record):
+class ChildRef(msgspec.Struct, frozen=True, kw_only=True):
     """A child named by a PipelineRun (``status.childReferences[]`` or a v1beta1 ``status.taskRuns`` key)."""
 
     name: str
@@ -147,7 +143,7 @@ class ChildRef(Record):
     kind: str = "TaskRun"
 
 
-class PipelineRun(Record):
+class PipelineRun(msgspec.Struct, frozen=True, kw_only=True):
     """A PipelineRun with its resolved DAG, workspace bindings and the children it names."""
 
     namespace: str

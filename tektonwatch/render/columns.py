@@ -14,7 +14,7 @@ from rich.text import Text
 class Column:
     """A column: its header, how readily it shrinks (``flex``: 0 never, higher first), minimum width, alignment."""
 
-    __slots__ = ("header", "flex", "min_width", "right", "drop")
+    __slots__ = ("drop", "flex", "header", "min_width", "right")
 
     def __init__(
         self, header: str, *, flex: int = 0, min_width: int = 4, right: bool = False, drop: int = 0
