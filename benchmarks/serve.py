@@ -3,7 +3,8 @@ generated cluster, in its own process so it never shares a GIL with the client b
 
     python benchmarks/serve.py DIR/all.json [--encoder json|orjson]
 
-Prints the kubeconfig path on stdout once it serves, then serves until stdin closes (the parent's end) or it
+It serves HTTPS with a client certificate, as real clusters do (kubectl sends no bearer token over plain
+HTTP). Prints the kubeconfig path on stdout once it serves, then serves until stdin closes (the parent's end) or it
 is interrupted. ``--encoder orjson`` swaps the double's response encoder (stdlib ``json.dumps``) for orjson:
 a real API server encodes in Go, so the double's Python encoder (~0.4 s per 5,000 TaskRuns of list bodies, but
 little for the slim Table bodies ``kubectl get`` asks for) would otherwise weigh on one side only; both
@@ -44,7 +45,7 @@ def start(data: Path, encoder: str = "orjson", workdir: Path | None = None) -> K
     """A started double holding every object of ``data`` (a ``List`` written by ``generate.py``)."""
     if encoder == "orjson":
         _handler.json = _OrjsonCodec(_handler.json)  # type: ignore[assignment]
-    api = KubeAPI(workdir, max_history=1000)
+    api = KubeAPI(workdir, tls=True, max_history=1000)
     for obj in orjson.loads(data.read_bytes())["items"]:
         api.apply(obj)
     return api.start()

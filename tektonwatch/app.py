@@ -161,8 +161,14 @@ class Wiring:
     live: bool
 
 
-def build_source(settings: Settings, clock: Clock | None = None) -> Wiring:
-    """Choose the source named by the settings and the clock that goes with it."""
+SNAPSHOT_SYNC_TIMEOUT = 60.0
+
+
+def build_source(settings: Settings, clock: Clock | None = None, *, once: bool = False) -> Wiring:
+    """Choose the source named by the settings and the clock that goes with it.
+
+    ``once`` is for print modes: a cluster source then gives up (a source error) when its first listing has
+    not completed within ``SNAPSHOT_SYNC_TIMEOUT`` seconds, instead of retrying forever."""
     if settings.source_kind == "file":
         from tektonwatch.sources.files import FileSource
 
@@ -176,16 +182,17 @@ def build_source(settings: Settings, clock: Clock | None = None) -> Wiring:
         clock = clock or replay_clock
         source = ReplaySource(recording, replay_clock)
     else:
-        source, clock = _kube_source(settings, clock or SystemClock())
-    return Wiring(source, clock, Ingestor(source.kind, clock), live=settings.source_kind == "kube")
+        source, clock = _kube_source(settings, clock or SystemClock(), once)
+    ingestor = Ingestor(source.kind, clock, stale_after=getattr(source, "stale_after", 30.0))
+    return Wiring(source, clock, ingestor, live=settings.source_kind == "kube")
 
 
-def _kube_source(settings: Settings, clock: Clock) -> tuple[Source, Clock]:
+def _kube_source(settings: Settings, clock: Clock, once: bool) -> tuple[Source, Clock]:
     from tektonwatch.sources.kube import KubeSettings, KubeSource
 
     kube = KubeSettings(kubeconfig=settings.kubeconfig, context=settings.context, namespace=settings.namespace,
                         all_namespaces=settings.all_namespaces, label_selector=settings.scope.selector,
-                        names=settings.scope.names)
+                        names=settings.scope.names, sync_timeout=SNAPSHOT_SYNC_TIMEOUT if once else None)
     source: Source = KubeSource(kube, clock, record_raw=bool(settings.record))
     if settings.record:
         source = Tee(source, settings.record)
@@ -198,6 +205,7 @@ class Tee:
     def __init__(self, inner: Source, path: str) -> None:
         self.inner = inner
         self.kind = inner.kind
+        self.stale_after = getattr(inner, "stale_after", 30.0)
         self.path = path
 
     def run(self, emit: Callable[[SourceEvent], None], stop: threading.Event) -> None:
@@ -232,7 +240,7 @@ def run_snapshot(settings: Settings, clock: Clock | None = None) -> int:
     from tektonwatch.snapshot import PrintOptions, picture, print_json, print_problems, print_table
 
     out, err = consoles(settings)
-    wiring = build_source(settings, clock)
+    wiring = build_source(settings, clock, once=True)
     snap = drain(wiring.source, wiring.ingestor, until_synced=wiring.live)
     if wiring.ingestor.fatal:
         raise SourceError(wiring.ingestor.fatal)

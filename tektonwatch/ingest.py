@@ -35,24 +35,22 @@ class Source(Protocol):
 class Ingestor:
     """Applies batches of events to a store and freezes snapshots. Not thread-safe: one writer."""
 
-    def __init__(self, kind: str, clock: Clock) -> None:
+    def __init__(self, kind: str, clock: Clock, stale_after: float = 30.0) -> None:
         self.store = Store()
         self.clock = clock
         self.kind = kind
+        self.stale_after = stale_after
         self.synced = False
         self.finished = False
         self.fatal: str | None = None
         self.watchers: dict[str, WatcherHealth] = {}
         self.problems: list[str] = []
-        self.on_change: list[Callable[[Change], None]] = []
 
     def apply(self, events: Iterable[SourceEvent]) -> None:
         """Apply a batch of events."""
         for ev in events:
             if isinstance(ev, Change):
                 self.store.apply(ev.type, ev.record)
-                for hook in self.on_change:
-                    hook(ev)
             elif isinstance(ev, Problem):
                 if len(self.problems) < MAX_PROBLEMS:
                     self.problems.append(ev.message)
@@ -69,7 +67,8 @@ class Ingestor:
         """The source's health as of the last batch."""
         forbidden = tuple(sorted(w.name for w in self.watchers.values() if w.state.value == "forbidden"))
         return SourceHealth(kind=self.kind, synced=self.synced, finished=self.finished,
-                            watchers=tuple(self.watchers.values()), forbidden=forbidden)
+                            watchers=tuple(self.watchers.values()), forbidden=forbidden,
+                            stale_after=self.stale_after)
 
     def snapshot(self) -> Snapshot:
         """Freeze the current state."""

@@ -137,6 +137,8 @@ class KubeAPI:
         closed), then serve again on the same port with a fresh history window: rv stays monotonic but
         watches and continue tokens from before the restart get 410. Returns at once unless `wait`."""
         with self._life:
+            if self._comeback is not None:
+                self._comeback.cancel()  # a restart while down restarts the outage
             self._unbind()
             self.state.compact()
             self.continue_tokens.expire_all()
