@@ -11,14 +11,18 @@ from datetime import UTC, datetime
 import pendulum
 
 
+def _units(seconds: float) -> tuple[int, int, int]:
+    total = int(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    return (hours, *divmod(rest, 60))
+
+
 def duration(seconds: float | None) -> str:
     """``1h 02m 05s``, ``4m 10s``, ``9s``; ``-`` when unknown; negative spans keep their sign."""
     if seconds is None:
         return "-"
     sign = "-" if seconds < 0 else ""
-    total = int(abs(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _units(seconds)
     if hours:
         return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
     if minutes:
@@ -30,9 +34,7 @@ def short_duration(seconds: float | None) -> str:
     """The two largest units only: ``1h02m``, ``4m10s``, ``9s`` (for narrow columns)."""
     if seconds is None:
         return "-"
-    total = int(abs(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _units(seconds)
     if hours:
         return f"{hours}h{minutes:02d}m"
     if minutes:
@@ -46,7 +48,7 @@ def age(at: datetime | None, now: datetime) -> str:
         return "-"
     seconds = (now - at).total_seconds()
     if seconds < 0:
-        return "in " + short_duration(-seconds).split("m")[0] + ("m" if "m" in short_duration(-seconds) else "")
+        return "in " + short_duration(-seconds)
     if seconds < 60:
         return f"{int(seconds)}s ago"
     if seconds < 3600:
