@@ -12,7 +12,7 @@ results. A TaskRun is 5-25 KB (mean ~10 KB) like the ones measured in ``perf.md`
 (succeeded or failed, spread over a week), some still running at ``NOW``.
 
 Files written (``paths(out)`` names them): ``all.json`` (what ``kubectl get pipelineruns,taskruns -o json``
-prints: a ``List``, indented), ``watch.jsonl`` (one ``{"type", "object"}`` line per event, as a watch stream
+prints: a ``List``, indented), ``pages/`` (the compact list pages of 500 an API server sends), ``watch.jsonl`` (one ``{"type", "object"}`` line per event, as a watch stream
 carries them: new runs progressing after the listing) and ``stats.json`` (counts and object sizes). Never
 writes into the repository.
 """
@@ -81,9 +81,31 @@ class Spec:
     seed: int = 7
 
 
+PAGE = 500
+
+
 def paths(out: Path) -> dict[str, Path]:
-    """The files ``write`` produces in ``out``."""
-    return {"all": out / "all.json", "watch": out / "watch.jsonl", "stats": out / "stats.json"}
+    """The files ``write`` produces in ``out`` (``pages`` is a directory)."""
+    return {"all": out / "all.json", "watch": out / "watch.jsonl", "stats": out / "stats.json",
+            "pages": out / "pages"}
+
+
+def page_files(out: Path) -> list[Path]:
+    """The list pages, PipelineRuns first, in the order a client reads them."""
+    return sorted(paths(out)["pages"].glob("*.json"))
+
+
+def _write_pages(objs: list[bytes], folder: Path) -> None:
+    """The compact ``PipelineRunList``/``TaskRunList`` pages of ``PAGE`` items an API server sends."""
+    folder.mkdir(exist_ok=True)
+    for kind, prefix in (("PipelineRun", "1-pipelineruns"), ("TaskRun", "2-taskruns")):
+        items = [o for o in objs if f'"kind":"{kind}"'.encode() in o[:80]]
+        for n, first in enumerate(range(0, len(items), PAGE)):
+            more = b',"continue":"page-%d","remainingItemCount":%d' % (n + 1, len(items) - first - PAGE) \
+                if first + PAGE < len(items) else b""
+            body = (b'{"apiVersion":"tekton.dev/v1","items":[' + b",".join(items[first:first + PAGE])
+                    + b'],"kind":"' + kind.encode() + b'List","metadata":{"resourceVersion":"5600"' + more + b"}}")
+            (folder / f"{prefix}-{n:03d}.json").write_bytes(body)
 
 
 # ---- pipelines ---------------------------------------------------------------------------------------------
@@ -340,6 +362,8 @@ def write(spec: Spec, out: Path) -> dict[str, Any]:
     doc = {"apiVersion": "v1", "items": [orjson.loads(o) for o in objs], "kind": "List",
            "metadata": {"resourceVersion": ""}}
     where["all"].write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    del doc
+    _write_pages(objs, where["pages"])
     lines = stream(spec)
     where["watch"].write_bytes(b"\n".join(lines) + b"\n")
     stats = {"spec": spec.__dict__, "now": ts(NOW), "pipelineruns": _sizes(objs, "PipelineRun"),

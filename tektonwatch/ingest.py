@@ -130,6 +130,8 @@ class Pipeline:
             self.source.run(self._queue.put, self.stop_event)
         except SourceError as exc:
             self._queue.put(Fatal(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a bug in a source must end the watch visibly, not silently
+            self._queue.put(Fatal(f"the source stopped unexpectedly: {type(exc).__name__}: {exc}"))
         self._queue.put(None)
 
     def _run_ingest(self) -> None:

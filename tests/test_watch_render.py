@@ -28,18 +28,8 @@ from tektonwatch.render.pane import PaneOptions, frame
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import Picture, picture
 from tektonwatch.store import Snapshot
-from tektonwatch.watch import (
-    SHOW_CURSOR,
-    SYNC_BEGIN,
-    WRAP_ON,
-    Model,
-    Moment,
-    Screen,
-    completion_code,
-    notification,
-    oneline_body,
-    watch,
-)
+from tektonwatch.terminal import SHOW_CURSOR, SYNC_BEGIN, WRAP_ON, Moment, Screen, notification, oneline_body
+from tektonwatch.watch import Model, completion_code, watch
 from tests import make_demo
 from tests.builders import PipelineBuilder, RunBuilder, utc, watch_events
 
@@ -355,7 +345,7 @@ def test_cluster_strings_are_inert():
 
 
 def terminal_text(lines: list[Text]) -> str:
-    from tektonwatch.watch import ansi
+    from tektonwatch.terminal import ansi
 
     console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=80)
     return "".join(ansi(line, console) for line in lines)
@@ -402,7 +392,7 @@ def test_the_screen_rewrites_only_changed_rows_and_never_clears(incident_snapsho
     screen.sync = True
     screen.show(moment_of(incident_snapshot))
     first = buf.getvalue()
-    assert first.count("\n") == 14 and SYNC_BEGIN in first and "\x1b[2J" not in first
+    assert first.count("\n") == 14 and SYNC_BEGIN in first and "\x1b[2J" not in first and "\x1b[?1049h" not in first
     assert "\x1b[1;1H" in first and "\x1b[14;1H" in first and "\x1b[15;1H\x1b[J" in first
     buf.truncate(0), buf.seek(0)
     screen.show(moment_of(incident_snapshot, changed=False))
@@ -427,7 +417,7 @@ def test_oneline_fields(incident_snapshot):
 
 
 def test_oneline_names_are_one_inert_field():
-    from tektonwatch.watch import token
+    from tektonwatch.terminal import token
 
     assert token("a b\tc\x1b[31m") == "a_b_c"
     assert token("") == "_"
@@ -445,7 +435,7 @@ def test_notifications_suit_the_terminal(environ, expected):
 
 def test_notifications_start_after_the_first_listing_and_say_what_is_new(incident_snapshot):
     """Nothing for what the listing showed; then one notice per run that finished and per new finding."""
-    from tektonwatch.watch import Notifier
+    from tektonwatch.terminal import Notifier
 
     buf = io.StringIO()
     notifier = Notifier(buf, {"TERM_PROGRAM": "iTerm.app"})
@@ -485,3 +475,25 @@ def test_watch_in_process_prints_oneline_and_exits_on_completion(tmp_path):
     assert code == 1
     assert "2025-10-27T18:40:49Z private-ai/model-serving-q4 Failed 5/5 race=critical" in lines
     assert all(ONELINE.match(line) for line in lines), lines
+
+
+def test_a_source_that_fails_for_good_ends_the_watch_with_its_message():
+    """The last frame says so in the status line; the error goes up as ``SourceError`` (exit 3, one line)."""
+    from tektonwatch.app import Wiring
+    from tektonwatch.errors import SourceError
+
+    class Unreachable:
+        kind = "kube"
+
+        def run(self, emit, stop):
+            raise SourceError("cannot reach https://127.0.0.1:1: connection refused")
+
+    clock = FrozenClock(NOW)
+    settings = Settings.from_options({"utc": True, "color": "never"}, environ={})
+    out, err = (Console(file=io.StringIO(), color_system=None, width=80, height=6) for _ in range(2))
+    with pytest.raises(SourceError, match="connection refused"):
+        watch(Wiring(Unreachable(), clock, Ingestor("kube", clock), live=True), settings, out, err)
+    assert out.file.getvalue().splitlines() == [
+        "waiting for the first listing…",
+        "error: cannot reach https://127.0.0.1:1: connection refused · starting"]  # the rest did not fit
+

@@ -147,9 +147,13 @@ class Pane:
         return int(next(row for row in rows if row.startswith("EXIT="))[5:])
 
     def kill(self) -> None:
-        """Stop the server and everything in it."""
+        """Stop the server and everything in it, and remove its socket file."""
+        found = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p", "#{socket_path}"],
+                               capture_output=True, text=True, env=self.env, timeout=15, check=False)
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=15,
                        check=False)
+        if found.returncode == 0 and found.stdout.strip():
+            Path(found.stdout.strip()).unlink(missing_ok=True)
 
 
 @pytest.fixture

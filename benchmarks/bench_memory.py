@@ -1,0 +1,62 @@
+"""Provides the memory benchmark: the resident memory a fresh process grows by to hold a cluster — the store's
+snapshot, the assembled runs and their race analyses, what a live front end keeps — read page by page from the
+list bodies an API server sends, the pages themselves freed.
+
+    python benchmarks/bench_memory.py DATA_DIR
+
+RSS is read after imports and a warm-up (baseline) and again after the pages are gone and the garbage collector
+has run (held); the growth is scaled to MB per 10,000 TaskRuns (with their PipelineRuns). The process's peak RSS
+is reported too. Prints JSON figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import emit, peak_rss_mb, rss_mb  # noqa: E402
+from benchmarks.generate import page_files  # noqa: E402
+from tektonwatch.clock import SystemClock  # noqa: E402
+from tektonwatch.events import Change  # noqa: E402
+from tektonwatch.ingest import Ingestor  # noqa: E402
+from tektonwatch.model import TaskRun, decode  # noqa: E402
+from tektonwatch.races import Analyzer  # noqa: E402
+from tektonwatch.sources.files import objects  # noqa: E402
+from tektonwatch.timeline import build_all  # noqa: E402
+
+
+def hold(pages: list[Path]) -> tuple[object, int]:
+    """Read every page into an ingestor; return what a live front end holds, and the TaskRun count."""
+    ingestor = Ingestor("kube", SystemClock())
+    for path in pages:
+        body = path.read_bytes()
+        ingestor.apply([Change("ADDED", decode(raw)) for raw in objects(body, path.name)])
+        del body
+    snapshot = ingestor.snapshot()
+    taskruns = sum(1 for r in snapshot.task_runs.values() if isinstance(r, TaskRun))
+    return (ingestor, snapshot, build_all(snapshot), Analyzer().analyse(snapshot)), taskruns
+
+
+def main() -> None:
+    """Measure and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    args = parser.parse_args()
+    pages = page_files(args.data)
+    hold(pages[:1])  # warm-up: every code path and lazy import once
+    gc.collect()
+    base = rss_mb()
+    held, taskruns = hold(pages)
+    gc.collect()
+    grown = rss_mb() - base
+    emit({"baseline_mb": base, "held_mb": grown, "taskruns": taskruns, "mb_per_10k": grown * 10_000 / taskruns,
+          "peak_mb": peak_rss_mb()})
+    del held
+
+
+if __name__ == "__main__":
+    main()
