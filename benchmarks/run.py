@@ -100,7 +100,10 @@ def secs(a: float, b: float) -> str:
     return f"{a:.2f} s vs {b:.2f} s"
 
 
-def file_rows(label: str, data: Path, plan: Plan) -> list[Row]:
+Costs = dict[str, float]
+
+
+def file_rows(label: str, data: Path, plan: Plan, taskruns: int) -> tuple[list[Row], Costs]:
     """``snapshot --from FILE``: ``-o json`` against a process that only ``json.load``s the file; the table
     against ``-o json``."""
     dump = str(paths(data)["all"])
@@ -111,7 +114,8 @@ def file_rows(label: str, data: Path, plan: Plan) -> list[Row]:
     }, {"json": plan.runs, "load": plan.runs, "table": plan.runs})
     j, load, table = wall(procs["json"]), wall(procs["load"]), wall(procs["table"])
     return [Row("snapshot --from FILE -o json vs a json.load process", label, j / load, 1.0, detail=secs(j, load)),
-            Row("snapshot --from FILE (table) vs its -o json", label, table / j, 1.5, detail=secs(table, j))]
+            Row("snapshot --from FILE (table) vs its -o json", label, table / j, 1.5, detail=secs(table, j))], \
+        {"snapshot --from FILE -o json wall": j / taskruns}
 
 
 class Server:
@@ -138,14 +142,15 @@ class Server:
             self.proc.wait()
 
 
-def kube_rows(label: str, data: Path, plan: Plan, target: float, cache: Path) -> list[Row]:
+def kube_rows(label: str, data: Path, plan: Plan, target: float, cache: Path, taskruns: int
+              ) -> tuple[list[Row], Costs]:
     """Cold ``snapshot`` from the API test double against ``kubectl get`` (table and ``-o json``) on the same
     server, and peak memory."""
     kubectl = shutil.which("kubectl")
     names = ("cold snapshot vs kubectl get pipelineruns,taskruns", "cold snapshot vs kubectl get … -o json",
              "peak RSS: snapshot vs kubectl get")
     if kubectl is None:
-        return [Row(n, label, None, t, notes=["kubectl not installed"]) for n, t in zip(names, (target, 0.2, 1.0))]
+        return [Row(n, label, None, t, notes=["kubectl not installed"]) for n, t in zip(names, (target, 0.2, 1.0))], {}
     server = Server(data)
     try:
         k = [kubectl, "--kubeconfig", server.kubeconfig, "--cache-dir", str(cache / label)]
@@ -161,7 +166,8 @@ def kube_rows(label: str, data: Path, plan: Plan, target: float, cache: Path) ->
     return [Row(names[0], label, tw / kt, target, detail=secs(tw, kt)),
             Row(names[1], label, tw / kj, 0.2, detail=secs(tw, kj)),
             Row(names[2], label, tw_rss / k_rss, 1.0,
-                detail=f"{tw_rss:.0f} MB vs {k_rss:.0f} MB (-o json: {peak(procs['kubectl_json']):.0f} MB)")]
+                detail=f"{tw_rss:.0f} MB vs {k_rss:.0f} MB (-o json: {peak(procs['kubectl_json']):.0f} MB)")], \
+        {"cold snapshot wall": tw / taskruns}
 
 
 def help_row(plan: Plan) -> Row:
@@ -175,7 +181,7 @@ def help_row(plan: Plan) -> Row:
 # ---- in-process ---------------------------------------------------------------------------------------------
 
 
-def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], dict[str, float]]:
+def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs]:
     """Decode, table render, watch ingest and memory; also the per-TaskRun costs the scaling rows compare."""
     reps = ["--repeat", str(plan.passes)]
     dec = child("bench_decode", str(data), *reps)
@@ -206,7 +212,7 @@ def frame_row(plan: Plan) -> Row:
                detail=f"{fr['frame_s'] * 1e3:.1f} ms worst case, {fr['steady_s'] * 1e3:.1f} ms steady redraw")
 
 
-def scaling_rows(costs: dict[str, dict[str, float]]) -> list[Row]:
+def scaling_rows(costs: dict[str, Costs]) -> list[Row]:
     """Cost per TaskRun at the largest scale against the smallest: 1.0 is linear."""
     labels = list(costs)
     if len(labels) < 2:
@@ -253,36 +259,30 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     root = args.keep or Path(tempfile.mkdtemp(prefix="tektonwatch-bench-"))
     rows: list[Row] = []
-    costs: dict[str, dict[str, float]] = {}
+    costs: dict[str, Costs] = {}
     described: list[str] = []
     try:
         for label, spec, target in plan.scales:
             step(f"generating {label}")
             data, stats = dataset(spec, root)
             described.append(describe(label, stats))
-            groups: list[tuple[str, Callable[[], object]]] = [
+            n = stats["taskruns"]["count"]
+            groups: list[tuple[str, Callable[[], tuple[list[Row], Costs]]]] = [
                 ("inproc", lambda: inprocess_rows(label, data, plan)),
-                ("file", lambda: file_rows(label, data, plan)),
-                ("kube", lambda: kube_rows(label, data, plan, target, root / "kubectl-cache")),
+                ("file", lambda: file_rows(label, data, plan, n)),
+                ("kube", lambda: kube_rows(label, data, plan, target, root / "kubectl-cache", n)),
             ]
             for group, fn in groups:
                 if group in skip:
                     continue
                 step(f"{label}: {group}")
-                result = fn()
-                if group == "inproc":
-                    got, costs[label] = result  # type: ignore[misc]
-                    rows += got
-                else:
-                    rows += result  # type: ignore[operator]
-            if "kube" not in skip and "file" not in skip:
-                costs[label]["snapshot wall"] = next(
-                    (float(r.detail.split()[0]) for r in rows if r.scale == label and r.name.startswith("cold")), 0.0
-                ) / stats["taskruns"]["count"]
+                got, cost = fn()
+                rows += got
+                costs.setdefault(label, {}).update(cost)
         if "once" not in skip:
             step("frame and --help")
             rows += [frame_row(plan), help_row(plan)]
-        rows += scaling_rows({k: {n: v for n, v in c.items() if v} for k, c in costs.items()})
+        rows += scaling_rows(costs)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

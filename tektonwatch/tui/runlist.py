@@ -32,6 +32,9 @@ from tektonwatch.snapshot import key
 from tektonwatch.timeline import RunView
 
 WIDE = 100
+FULL_LAYOUT = 150
+"""Up to this many runs the columns are sized over every row; above it, over the rows in view only, so that a
+redraw costs the same for 200 runs or 5,000 (the widths may then change a little as the list scrolls)."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,15 @@ class RunTable:
         """The row keys, in order."""
         return tuple(key(v) for v in self.views)
 
-    def lines(self, width: int) -> list[Text]:
-        """The header, then one line per run (or the empty message), fitted to ``width`` cells; the namespace
-        column shows when several namespaces do, or when there is room for it (``WIDE`` cells)."""
+    def lines(self, width: int, first: int = 0, count: int | None = None) -> list[Text]:
+        """The header, then the lines of rows ``first`` to ``first + count`` (all when ``count`` is None), or the
+        empty message, fitted to ``width`` cells. The namespace column shows when several namespaces do (among
+        all rows, so it never comes and goes while scrolling), or when there is room for it (``WIDE`` cells)."""
         if not self.views or self.now is None:
             return [Text("NAMESPACE  NAME  STATUS", style=theme.HEADER_STYLE), Text(self.empty, style=theme.DIM)]
+        views = self.views[first:first + count] if count is not None else self.views
         namespaces = width >= WIDE or len({v.namespace for v in self.views}) > 1
-        return run_rows(self.views, self.now, self.zone, dict(self.findings), width, namespaces)
+        return run_rows(views, self.now, self.zone, dict(self.findings), width, namespaces)
 
 
 class RunList(ScrollView, can_focus=True):
@@ -95,6 +100,7 @@ class RunList(ScrollView, can_focus=True):
         self._keys: tuple[str, ...] = ()
         self._header = Text()
         self._lines: list[Text] = []
+        self._first = 0
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -114,11 +120,21 @@ class RunList(ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        width = max(1, self.scrollable_content_region.width)
-        lines = self.table.lines(width)
+        """Lay out every row, or only the rows in view when there are more than ``FULL_LAYOUT``."""
+        width, total = max(1, self.scrollable_content_region.width), len(self.table.views)
+        windowed = total > FULL_LAYOUT
+        self._first = min(round(self.scroll_offset.y), total - 1) if windowed else 0
+        count = max(1, self.scrollable_content_region.height) if windowed else None
+        lines = self.table.lines(width, self._first, count)
         self._header, self._lines = lines[0], lines[1:]
-        self.virtual_size = Size(width, len(self._lines) + 1)
+        self.virtual_size = Size(width, max(total, len(self._lines)) + 1)
         self.refresh()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """Scrolled: lay out the rows now in view when only those are laid out."""
+        super().watch_scroll_y(old, new)
+        if len(self.table.views) > FULL_LAYOUT and round(old) != round(new):
+            self._layout()
 
     def _move_to(self, index: int) -> None:
         """Put the cursor on row ``index`` (clamped), keep it in view, announce a change of run."""
@@ -170,11 +186,11 @@ class RunList(ScrollView, can_focus=True):
         if y == 0:
             return self._strip(self._header, self.get_component_rich_style("run-list--header"), width)
         index = round(self.scroll_offset.y) + y - 1
-        if index >= len(self._lines):
+        if not 0 <= index - self._first < len(self._lines):
             return Strip.blank(width, self.rich_style)
         cursor = index == self.cursor and bool(self._keys)
         style = self.get_component_rich_style("run-list--cursor", partial=True) if cursor else None
-        return self._strip(self._lines[index], style, width)
+        return self._strip(self._lines[index - self._first], style, width)
 
     def _strip(self, text: Text, style: Style | None, width: int) -> Strip:
         """A line over the widget's own style, ``style`` on top, padded or cut to ``width``."""
