@@ -1,5 +1,5 @@
 """Provides the table-render benchmark: the run table of ``snapshot`` (``render.runs.run_rows`` laid out as rich
-``Text`` lines, printed by a rich console with colour) against a plain f-string loop that writes the same cells
+``Text`` lines, printed by ``snapshot.print_lines`` on a rich console with colour) against a plain f-string loop that writes the same cells
 with raw ANSI codes — what kubectl's tabwriter does.
 
     python benchmarks/bench_render.py DATA_DIR [--repeat 7]
@@ -28,7 +28,7 @@ from tektonwatch.races import RaceSettings  # noqa: E402
 from tektonwatch.render import theme  # noqa: E402
 from tektonwatch.render.fmt import Zone, age, duration  # noqa: E402
 from tektonwatch.render.runs import run_rows  # noqa: E402
-from tektonwatch.snapshot import Picture, key, picture  # noqa: E402
+from tektonwatch.snapshot import Picture, key, picture, print_lines  # noqa: E402
 
 WIDTH = 160
 ANSI = {"green": "\x1b[32m", "bold red": "\x1b[1;31m", "bold cyan": "\x1b[1;36m", "yellow": "\x1b[33m",
@@ -48,8 +48,7 @@ def product(pic: Picture, zone: Zone) -> str:
     console = Console(file=io.StringIO(), width=WIDTH, force_terminal=True, color_system="standard",
                       highlight=False, emoji=False)
     findings = {key(v): list(pic.analyses[key(v)].findings) for v in pic.views if key(v) in pic.analyses}
-    for line in run_rows(pic.views, NOW, zone, findings, WIDTH, True):
-        console.print(line, overflow="crop", no_wrap=True)
+    print_lines(console, run_rows(pic.views, NOW, zone, findings, WIDTH, True))
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 

@@ -269,6 +269,15 @@ def exit_code(fail_on: FailOn, pic: Any) -> int:
     return ExitCode.OK
 
 
+def run_dashboard(settings: Settings, clock: Clock | None = None) -> int:
+    """``tektonwatch``: the interactive dashboard, or the watch view when stdout is not a terminal."""
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return run_watch(settings, clock)
+    from tektonwatch.tui import run_dashboard as dashboard
+
+    return dashboard(build_source(settings, clock), settings)
+
+
 def run_watch(settings: Settings, clock: Clock | None = None) -> int:
     """``tektonwatch watch``: the live view for a tmux pane."""
     from tektonwatch.watch import watch

@@ -119,6 +119,7 @@ def cli() -> None:
 
     \b
     Examples:
+      tektonwatch                           the dashboard for the context's namespace
       tektonwatch demo                      the bundled incident, replayed (no cluster needed)
       tektonwatch snapshot -n ci            print the runs of namespace ci once
       tektonwatch snapshot --from dump.json -o json
@@ -167,14 +168,14 @@ def watch_cmd(**opts: Any) -> int:
 @display_options
 @guarded
 def dashboard_cmd(**opts: Any) -> int:
-    """The interactive dashboard (for now: the live watch view)."""
-    from tektonwatch.app import run_watch
+    """The interactive dashboard; on a stdout that is not a terminal, the live watch view instead."""
+    from tektonwatch.app import run_dashboard
 
-    return run_watch(_settings(opts))
+    return run_dashboard(_settings(opts))
 
 
 @cli.command("demo", context_settings=CONTEXT)
-@click.argument("mode", type=click.Choice(["watch", "snapshot"]), default="watch")
+@click.argument("mode", type=click.Choice(["dashboard", "watch", "snapshot"]), default="dashboard")
 @click.option("--speed", type=float, default=60.0, show_default=True, help="Replay speed for the live demo.")
 @click.option("-o", "--output", type=click.Choice(["table", "wide", "json"]), default="table", show_default=True)
 @click.option("--utc/--local", default=True, show_default=True, help="Times in UTC (the incident's notes) or local.")
@@ -182,14 +183,18 @@ def dashboard_cmd(**opts: Any) -> int:
 @click.option("--debug", is_flag=True, help="Show the traceback behind an error.")
 @guarded
 def demo_cmd(mode: str, speed: float, output: str, utc: bool, color: str, debug: bool) -> int:
-    """Replay the bundled incident: a 14 GB build, two pushes racing on a shared PVC, one permission denied."""
-    from tektonwatch.app import run_snapshot, run_watch
+    """Replay the bundled incident: a 14 GB build, two pushes racing on a shared PVC, one permission denied.
+
+    MODE is dashboard (the default; the watch view when not on a terminal), watch, or snapshot (its final state).
+    """
+    from tektonwatch.app import run_dashboard, run_snapshot, run_watch
     from tektonwatch.sources.replay import demo_path
 
     opts = {"replay": demo_path(), "speed": None if mode == "snapshot" else speed, "output": output,
             "utc": utc, "color": color, "debug": debug, "gantt": "all"}
     settings = _settings(opts)
-    return run_snapshot(settings) if mode == "snapshot" else run_watch(settings)
+    front_end = {"snapshot": run_snapshot, "watch": run_watch, "dashboard": run_dashboard}[mode]
+    return front_end(settings)
 
 
 def _settings(opts: dict[str, Any]) -> Any:

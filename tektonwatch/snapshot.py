@@ -6,17 +6,18 @@ never imports textual. stdout carries the data; problems go to the diagnostics c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.text import Text
 
 from tektonwatch.findings import Finding, Severity
 from tektonwatch.races import Analysis, RaceSettings, analyse
 from tektonwatch.render import theme
-from tektonwatch.render.findings import findings_block
+from tektonwatch.render.findings import findings_lines
 from tektonwatch.render.fmt import Zone
 from tektonwatch.render.gantt import Gantt, Marks
 from tektonwatch.render.runs import run_rows
@@ -98,36 +99,51 @@ def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Consol
         return
     namespaces = len({v.namespace for v in pic.views}) > 1
     findings = {key(v): list(pic.analyses[key(v)].findings) for v in pic.views if key(v) in pic.analyses}
-    for line in run_rows(pic.views, now, opts.zone, findings, width, namespaces):
-        _emit(console, line)
+    lines = run_rows(pic.views, now, opts.zone, findings, width, namespaces)
     drawn = gantt_views(pic.views, opts.gantt, named)
     for view in drawn:
         analysis = pic.analyses.get(key(view))
-        console.print()
         gantt = Gantt(view, now, opts.zone, marks_of(analysis), wide=opts.output == "wide")
-        for line in gantt.lines(width):
-            _emit(console, line)
-        _print_findings(analysis, opts, console)
+        lines += [Text(""), *gantt.lines(width), *_findings_lines(analysis, opts, console)]
     for view in pic.views:
         if view not in drawn and pic.analyses.get(key(view)) and pic.analyses[key(view)].findings:
-            console.print()
-            console.print(Text(f"Findings for {view.namespace}/{view.name}", style="bold"))
-            _print_findings(pic.analyses[key(view)], opts, console)
+            title = Text(f"Findings for {view.namespace}/{view.name}", style="bold")
+            lines += [Text(""), *title.wrap(console, width)]
+            lines += _findings_lines(pic.analyses[key(view)], opts, console)
+    print_lines(console, lines)
 
 
-def _print_findings(analysis: Analysis | None, opts: PrintOptions, console: Console) -> None:
+def _findings_lines(analysis: Analysis | None, opts: PrintOptions, console: Console) -> list[Text]:
     if analysis is None or not analysis.findings:
-        return
-    console.print()
-    block = findings_block(list(analysis.findings), opts.zone, console.width)
-    for segments in console.render_lines(block, console.options, pad=False):
-        _emit(console, Text.assemble(*((s.text, s.style) for s in segments if not s.control)))
+        return []
+    return [Text(""), *findings_lines(list(analysis.findings), opts.zone, console.width, console)]
 
 
-def _emit(console: Console, line: Text) -> None:
-    """Print one line as it is: no wrapping, no trailing blanks."""
-    line.rstrip()
-    console.print(line, overflow="crop", no_wrap=True)
+def print_lines(console: Console, lines: list[Text]) -> None:
+    """Print the lines as they are: no trailing blanks, cut (never wrapped) to the width. One ``print`` of
+    ready segments: a ``print`` per line, or of one joined ``Text`` (wrapped anew), costs many times the line."""
+    width = console.width
+    for line in lines:
+        line.rstrip()
+        if line.cell_len > width:
+            line.truncate(width, overflow="crop")
+    console.print(_Lines(lines), crop=False)
+
+
+class _Lines:
+    """Lines already fitted to the width, rendered as they are."""
+
+    def __init__(self, lines: list[Text]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        newline = Segment.line()
+        for line in self.lines:
+            if line.spans or not line.style:
+                yield from line.render(console)
+            else:  # ``Text.render`` applies the base style only along with spans
+                yield Segment(line.plain, console.get_style(line.style))
+            yield newline
 
 
 def print_json(pic: Picture, snapshot: Snapshot, now: datetime, out: Console) -> None:

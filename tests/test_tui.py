@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -37,7 +38,7 @@ from tektonwatch.tui.board import Board, Filter
 from tektonwatch.tui.help import HelpScreen
 from tektonwatch.tui.messages import SnapshotUpdated, SourceFailed
 from tektonwatch.tui.panes import Drawing, Fitted, Pane
-from tektonwatch.tui.runlist import RunList
+from tektonwatch.tui.runlist import FULL_LAYOUT, RunList
 from tests.builders import PipelineBuilder, RunBuilder, utc, watch_events
 
 Q4, FULL = "private-ai/model-serving-q4", "private-ai/model-serving-full"
@@ -121,9 +122,28 @@ async def demo_ready(pilot) -> None:
     await until(pilot, lambda: app.board.snapshot.health.finished and len(app.board.views) == 2)
 
 
+def _all_pipeline_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name in ("tw-source", "tw-ingest")}
+
+
+OTHER_THREADS: set[threading.Thread] = set()
+"""Pipeline threads still alive when the current test began (left behind by other tests)."""
+
+
+@pytest.fixture(autouse=True)
+def _other_threads():
+    OTHER_THREADS.clear()
+    OTHER_THREADS.update(_all_pipeline_threads())
+
+
+def pipeline_threads() -> set[threading.Thread]:
+    """The live source and ingest threads of the ingest ``Pipeline``s started by the current test."""
+    return _all_pipeline_threads() - OTHER_THREADS
+
+
 def screen_text(app: TektonwatchApp) -> str:
     """What the terminal shows, as plain text (trailing blanks removed)."""
-    strips = app.screen._compositor.render_strips()  # noqa: SLF001 - the only plain-text view of a frame
+    strips = app.screen._compositor.render_strips()  # private, but the only plain-text view of a whole frame
     return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
 
 
@@ -218,6 +238,41 @@ async def test_a_burst_of_snapshots_is_coalesced_to_the_newest():
         handled = posted(seen, SnapshotUpdated)
         assert len(handled) < 5 and handled[-1] is last
         assert len(runs(app).keys) == 52
+
+
+async def test_cursor_and_scroll_survive_updates_in_a_long_list():
+    """200 runs (more than ``FULL_LAYOUT``: only the rows in view are laid out). At the bottom of the list, a
+    watch event for a run in view changes neither the selection nor the scroll position."""
+    clock = FrozenClock(utc("2025-10-27T20:00:00Z"))
+    app, source = live_app(clock)
+    builders = [lint_run(f"lint-{i:03d}", f"2025-10-27T{16 + i // 60:02d}:{i % 60:02d}:00Z") for i in range(200)]
+    async with app.run_test(size=(100, 30)) as pilot:
+        source.feed(events_of(builders, clock.now()))
+        await until(pilot, lambda: len(runs(app).keys) == 200)
+        assert len(runs(app).keys) > FULL_LAYOUT
+        await pilot.press("end")
+        bottom = runs(app).scroll_y
+        assert runs(app).selected == "ci/lint-000" and bottom > 0 and "lint-000" in screen_text(app)
+        finished = builders[1].finish("2025-10-27T19:59:00Z")
+        source.feed([Change("MODIFIED", decode(obj)) for _, kind, obj in
+                     watch_events([finished], clock.now(), clock.now(), first_resource_version=9000)
+                     if kind == "ADDED"])
+        await until(pilot, lambda: app.board.view("ci/lint-001").status.finished)
+        assert (runs(app).selected, runs(app).scroll_y) == ("ci/lint-000", bottom)
+        assert "lint-001" in screen_text(app) and "✓ Succeeded" in screen_text(app)
+        await pilot.press("home")
+        assert runs(app).selected == "ci/lint-199" and runs(app).scroll_y == 0 and "lint-199" in screen_text(app)
+
+
+async def test_a_click_selects_a_run_and_a_double_click_opens_it():
+    """Clicking the second row selects model-serving-full; a double click focuses its detail."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await demo_ready(pilot)
+        await pilot.click(RunList, offset=(10, 3))  # border, header, first row, second row
+        assert runs(app).selected == FULL
+        await pilot.click(RunList, offset=(10, 3), times=2)
+        assert app.screen.query_one("#detail", Pane).has_focus
 
 
 # ---- keys ----------------------------------------------------------------------------------------------------
@@ -365,14 +420,13 @@ async def test_a_source_that_fails_at_startup_ends_the_app_with_exit_code_3():
     """Nothing was ever listed: the app leaves at once, with the source's message and exit code 3."""
     clock = FrozenClock(AFTER_DEMO)
     app, source = live_app(clock)
-    source.feed([SourceError("cannot reach the cluster at https://127.0.0.1:1 (check --context)")])
+    error = "cannot reach the cluster at https://127.0.0.1:1 (check --context)"
+    source.feed([SourceError(error)])
     seen: list[Message] = []
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await until(pilot, lambda: app.return_code == 3)
-    failed = posted(seen, SourceFailed)
-    assert [(m.startup, m.error) for m in failed] == [(True, "cannot reach the cluster at https://127.0.0.1:1 "
-                                                             "(check --context)")]
-    assert app.fatal and not app.pipeline._threads[0].is_alive()  # noqa: SLF001
+    assert [(m.startup, m.error) for m in posted(seen, SourceFailed)] == [(True, error)]
+    assert app.fatal == error and not pipeline_threads()
 
 
 async def test_a_source_that_fails_after_listing_is_shown_and_quitting_exits_3():
@@ -395,8 +449,8 @@ async def test_quitting_stops_the_pipeline_threads():
     async with app.run_test(size=(80, 24)) as pilot:
         source.feed(demo_events())
         await until(pilot, lambda: len(runs(app).keys) == 2)
-        threads = list(app.pipeline._threads)  # noqa: SLF001 - what we check is that they ended
-        assert all(t.is_alive() for t in threads)
+        threads = pipeline_threads()
+        assert len(threads) == 2 and all(t.is_alive() for t in threads)
         await pilot.press("q")
     assert app.return_code == 0
     assert app.pipeline.stop_event.is_set() and source.stopped.is_set()
@@ -439,7 +493,7 @@ async def test_malicious_names_and_messages_render_inert():
         run = pipeline.run(evil, "2025-10-27T18:30:00Z").task_started("check[i]", "2025-10-27T18:30:00Z")
         source.feed(events_of([run], clock.now()))
         await until(pilot, lambda: len(runs(app).keys) == 1)
-        strips = app.screen._compositor.render_strips()  # noqa: SLF001
+        strips = app.screen._compositor.render_strips()
         raw = "".join(segment.text for strip in strips for segment in strip)
         assert "\x1b" not in raw and "\x07" not in raw
         text = screen_text(app)
@@ -448,10 +502,9 @@ async def test_malicious_names_and_messages_render_inert():
 
 def test_importing_the_cli_or_asking_for_help_loads_no_textual():
     """``import tektonwatch.cli``, ``tektonwatch --help`` and ``import tektonwatch.tui`` load no textual."""
-    for code in ("import tektonwatch.cli",
-                 "import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import main\n"
-                 "try:\n    main()\nexcept SystemExit:\n    pass",
-                 "import tektonwatch.tui"):
+    helps = ("import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass")
+    for code in ("import tektonwatch.cli", helps, "import tektonwatch.tui"):
         script = code + "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
         assert "textual" not in json.loads(out.splitlines()[-1]), code
@@ -488,20 +541,20 @@ def test_a_startup_source_error_leaves_run_dashboard_with_a_source_error(tmp_pat
     env = {"TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver", "PATH": "/usr/bin:/bin",
            "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env,
-                         cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+                         cwd=str(Path(__file__).parents[1]), check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1].startswith("SourceError:") and "missing" in out.stdout
 
 
 def test_the_app_starts_its_pipeline_only_when_run():
-    """Building the app (as the command line does) starts no thread; running it does."""
-    before = threading.active_count()
-    app = demo_app()
-    assert threading.active_count() == before and not app.pipeline._threads  # noqa: SLF001
+    """Building the app (as the command line does) starts no thread; running it starts the source and ingest
+    threads; leaving stops them."""
+    app, _ = live_app(FrozenClock(AFTER_DEMO))
+    assert not pipeline_threads()
 
-    async def run() -> int:
+    async def run() -> None:
         async with app.run_test() as pilot:
-            await demo_ready(pilot)
-            return len(app.pipeline._threads)  # noqa: SLF001
+            await until(pilot, lambda: len(pipeline_threads()) == 2)
 
-    assert asyncio.run(run()) == 2
+    asyncio.run(run())
+    assert not pipeline_threads()

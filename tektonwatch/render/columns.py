@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
+from rich.text import Span, Text
 
 
 class Column:
@@ -78,16 +78,35 @@ def _lines(
     columns: Sequence[Column], rows: Sequence[Sequence[Text]], widths: list[int], gap: int, header_style: str
 ) -> list[Text]:
     header = [Text(c.header, style=header_style) for c in columns]
-    lines = []
-    for row in [header, *rows]:
-        line = Text()
-        for i, cell in enumerate(row):
-            last = i == len(row) - 1
-            line.append_text(_pad(cell, widths[i], columns[i].right) if not last else _cut(cell, widths[i]))
-            if not last:
-                line.append(" " * gap)
-        lines.append(line)
-    return lines
+    return [_line(row, columns, widths, " " * gap) for row in [header, *rows]]
+
+
+def _line(row: Sequence[Text], columns: Sequence[Column], widths: list[int], gap: str) -> Text:
+    """One line: each cell ``_pad``-ded (the last one ``_cut``), as one string and its spans — the same ``Text``
+    appending padded copies gives, without a copy and an append per cell (the table's hot loop)."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    last = len(row) - 1
+    for i, cell in enumerate(row):
+        if cell.spans or cell.cell_len > widths[i]:
+            cell = _pad(cell, widths[i], columns[i].right) if i < last else _cut(cell, widths[i])
+            pieces = [(cell.plain, cell.style, cell.spans)]
+        else:
+            pad = " " * (widths[i] - cell.cell_len) if i < last else ""
+            # a left-aligned cell's padding takes its style, as ``_pad`` appends it to the copy
+            pieces = [(pad, "", []), (cell.plain, cell.style, [])] if columns[i].right else \
+                [(cell.plain + pad, cell.style, [])]
+        for text, style, inner in pieces:
+            if style:
+                spans.append(Span(offset, offset + len(text), style))
+            spans.extend(span.move(offset) for span in inner)
+            parts.append(text)
+            offset += len(text)
+        if i < last:
+            parts.append(gap)
+            offset += len(gap)
+    return Text("".join(parts), spans=spans)
 
 
 def _cut(cell: Text, width: int) -> Text:

@@ -9,8 +9,10 @@ code 3 (at once when the source never delivered a first listing). The pipeline s
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from tektonwatch.app import Settings, Wiring
 from tektonwatch.errors import ExitCode
@@ -30,7 +32,7 @@ class TektonwatchApp(App[None]):
     CSS_PATH = "tektonwatch.tcss"
     TITLE = "tektonwatch"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("q", "quit", "Quit"), Binding("question_mark", "help", "Help")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit"), Binding("question_mark", "help", "Help")]
 
     def __init__(self, wiring: Wiring, settings: Settings) -> None:
         super().__init__()

@@ -10,11 +10,12 @@ while another screen (help) covers it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input
 
@@ -32,9 +33,9 @@ from tektonwatch.tui.runlist import RunList, RunTable
 class Dashboard(Screen[None]):
     """The main screen. ``board``/``now`` come from the app; ``flt``, ``wide`` and ``racing`` from the user."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 - Textual declares them so
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "wide", "Wide steps"),
         Binding("r", "races", "Races"),
         Binding("f", "troubled", "Failed/raced"),
@@ -84,8 +85,9 @@ class Dashboard(Screen[None]):
         self.redraw()
 
     def redraw(self) -> None:
-        """Draw everything from the board, the filter and ``now`` (skipped while covered by another screen)."""
-        if not self.is_current:
+        """Draw everything from the board, the filter and ``now`` (skipped while covered by another screen, and
+        once the app is shutting down: its widgets are going away)."""
+        if not (self.is_current and self.app.is_running):
             return
         self.picture = self.board.picture(self.scope, self.flt, self.now)
         with self.app.batch_update():

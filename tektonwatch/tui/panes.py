@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
@@ -54,7 +55,7 @@ def _nothing(width: int) -> Sequence[RenderableType]:
 class Drawing(Widget):
     """A widget that shows a ``Draw`` function's lines; ``show`` swaps the function."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.draw: Draw = _nothing
 
@@ -71,7 +72,7 @@ class Drawing(Widget):
 class Pane(VerticalScroll):
     """A titled, scrollable, focusable pane around one ``Drawing``."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
     ]
