@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,23 +49,35 @@ def env() -> dict[str, str]:
     return out
 
 
+# Spawns the measured command, waits for it and reports its own wall time, CPU and peak RSS on a pipe. A tiny
+# process in between matters: Linux carries the peak RSS of the address space a child was forked (or vforked)
+# from across exec, so a command spawned straight from this (larger) process would report this process's peak.
+_MEASURE = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+os.write(int(sys.argv[1]), json.dumps([wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, os.waitstatus_to_exitcode(status)]).encode())
+"""
+
+
 def run_proc(cmd: Sequence[str], stdout: Any = subprocess.DEVNULL, timeout: float = 600.0) -> Proc:
-    """Run ``cmd`` to its end and measure it (``os.wait4`` gives the child's own CPU and peak RSS)."""
+    """Run ``cmd`` to its end and measure it: wall, CPU (``os.wait4``) and peak RSS of that process alone."""
+    read, write = os.pipe()
     with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(list(cmd), stdout=stdout, stderr=err, env=env(), cwd=ROOT)
-        guard = threading.Timer(timeout, child.kill)
-        guard.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
+            subprocess.run([sys.executable, "-S", "-c", _MEASURE, str(write), *cmd], stdout=stdout, stderr=err, env=env(),
+                           cwd=ROOT, pass_fds=(write,), timeout=timeout, check=False)
         finally:
-            guard.cancel()
-        wall = time.perf_counter() - start
-        child.returncode = code = os.waitstatus_to_exitcode(status)
+            os.close(write)
+        with os.fdopen(read, "rb") as fh:
+            report = fh.read()
+        wall, cpu, rss_kb, code = json.loads(report or b"[0, 0, 0, -1]")
         if code != 0:
             err.seek(0)
             raise RuntimeError(f"{' '.join(cmd[:4])}… exited {code}: {err.read().decode(errors='replace')[-400:]}")
-    return Proc(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
+    return Proc(wall, cpu, rss_kb / 1024, code)
 
 
 def median(values: Sequence[float]) -> float:

@@ -128,15 +128,26 @@ def _task_names(count: int) -> list[str]:
             for i in range(count)]
 
 
+def _layers(names: list[str]) -> list[list[str]]:
+    """Tasks in layers of 1, 3, 2, 1, 2… as CI pipelines fan out and join: each waits for the whole layer
+    before it (clone → lint, test, build → scan, sign → push → …)."""
+    sizes, layers, at = (1, 3, 2, 1, 2), [], 0
+    while at < len(names):
+        layers.append(names[at:at + sizes[len(layers) % len(sizes)]])
+        at += len(layers[-1])
+    return layers
+
+
 def pipeline(rng: random.Random, name: str, namespace: str, tasks: int, inline: bool) -> PipelineBuilder:
-    """A pipeline of ``tasks`` tasks (the last one a ``finally``): a DAG of fan-outs and joins over a shared
+    """A pipeline of ``tasks`` tasks (the last one a ``finally``): layers of fan-outs and joins over a shared
     ``source`` workspace, tasks by reference but, when ``inline``, one with its spec (and scripts) inline."""
     p = PipelineBuilder(name, namespace=namespace, coschedule="workspaces",
                         params={"url": None, "revision": "main", "image": None, "context-dir": ".",
                                 "app": name, "namespace": namespace})
     names = _task_names(tasks)
+    layers = _layers(names[:-1] if tasks > 1 else names)
     for i, task in enumerate(names):
-        after = sorted(set(rng.sample(names[max(0, i - 3):i], min(i, rng.randint(1, 2))))) if i else []
+        after = next((prev for prev, layer in zip([[], *layers], layers) if task in layer), [])
         finally_ = i == tasks - 1 and tasks > 1
         params = {k: f"$(params.{k})" for k in ("url", "revision", "image", "context-dir", "app")}
         steps = _steps(rng)
@@ -180,7 +191,7 @@ def play(rng: random.Random, p: PipelineBuilder, name: str, start: datetime, now
         end = begin + timedelta(seconds=rng.randint(4, 420))
         if now is not None and begin > now:
             continue
-        run.task_started(task, begin, steps_start=begin + timedelta(seconds=rng.randint(1, 6)))
+        run.task_started(task, begin, steps_start=begin + timedelta(seconds=rng.randint(8, 45)))  # pod start-up
         ends[task] = end
         if now is None or end <= now:
             run.task_finished(task, end, ok=task != victim,

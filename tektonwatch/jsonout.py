@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -23,6 +24,12 @@ def rfc3339(at: datetime | None) -> str | None:
     """Kubernetes' time format: UTC, whole seconds, ``Z``; None stays None."""
     if at is None:
         return None
+    return _rfc3339(at)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rfc3339(at: datetime) -> str:
+    # strftime costs ~2 µs and a document has ~13 instants per TaskRun, a quarter of them distinct
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

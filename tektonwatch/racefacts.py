@@ -69,7 +69,12 @@ class RunFacts:
 
     def start(self, use: Use) -> datetime | None:
         """When the row of ``use`` first started."""
-        return first_start(self.rows[use.row])
+        return self._starts[use.row]
+
+    @cached_property
+    def _starts(self) -> dict[str, datetime | None]:
+        """``first_start`` of every row, once (the detectors ask for it per pair of uses)."""
+        return {row: first_start(task) for row, task in self.rows.items()}
 
 
 def sec(at: datetime) -> int:

