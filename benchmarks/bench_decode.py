@@ -20,10 +20,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import emit, median, timed  # noqa: E402
-from benchmarks.generate import page_files  # noqa: E402
-from tektonwatch.model import decode  # noqa: E402
-from tektonwatch.sources.files import objects  # noqa: E402
+from benchmarks.common import emit, median, timed
+from benchmarks.generate import page_files
+from tektonwatch.model import decode
+from tektonwatch.sources.files import objects
 
 
 def to_records(pages: list[bytes]) -> list:

@@ -20,18 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
+from rich.console import Console
 
-from benchmarks.common import emit, median, timed  # noqa: E402
-from benchmarks.generate import NOW, pipeline, play  # noqa: E402
-from tektonwatch.app import Settings  # noqa: E402
-from tektonwatch.clock import FrozenClock  # noqa: E402
-from tektonwatch.events import Change, Synced  # noqa: E402
-from tektonwatch.ingest import Ingestor  # noqa: E402
-from tektonwatch.model import decode  # noqa: E402
-from tektonwatch.render.pane import PaneOptions  # noqa: E402
-from tektonwatch.store import Snapshot  # noqa: E402
-from tektonwatch.watch import Model, Moment, Screen  # noqa: E402
+from benchmarks.common import emit, median, timed
+from benchmarks.generate import NOW, pipeline, play
+from tektonwatch.app import Settings
+from tektonwatch.clock import FrozenClock
+from tektonwatch.events import Change, Synced
+from tektonwatch.ingest import Ingestor
+from tektonwatch.model import decode
+from tektonwatch.render.pane import PaneOptions
+from tektonwatch.store import Snapshot
+from tektonwatch.watch import Model, Moment, Screen
 
 RUNS, TASKS = 20, 15
 WIDTH, HEIGHT = 200, 60

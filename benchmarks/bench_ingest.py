@@ -27,15 +27,15 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import emit, median  # noqa: E402
-from benchmarks.generate import paths  # noqa: E402
-from tektonwatch.app import Settings, build_source  # noqa: E402
-from tektonwatch.clock import SystemClock  # noqa: E402
-from tektonwatch.events import SourceEvent  # noqa: E402
-from tektonwatch.ingest import Ingestor, drain  # noqa: E402
-from tektonwatch.races import Analyzer  # noqa: E402
-from tektonwatch.sources.kubeconn import KubeSettings, Target  # noqa: E402
-from tektonwatch.sources.kubewatch import Env, Watcher  # noqa: E402
+from benchmarks.common import emit, median
+from benchmarks.generate import paths
+from tektonwatch.app import Settings, build_source
+from tektonwatch.clock import SystemClock
+from tektonwatch.events import SourceEvent
+from tektonwatch.ingest import Ingestor, drain
+from tektonwatch.races import Analyzer
+from tektonwatch.sources.kubeconn import KubeSettings, Target
+from tektonwatch.sources.kubewatch import Env, Watcher
 
 BATCH_SECONDS = 0.25
 STEADY_RATE = 200

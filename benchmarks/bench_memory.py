@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import emit, peak_rss_mb, rss_mb  # noqa: E402
-from benchmarks.generate import page_files  # noqa: E402
-from tektonwatch.clock import SystemClock  # noqa: E402
-from tektonwatch.events import Change  # noqa: E402
-from tektonwatch.ingest import Ingestor  # noqa: E402
-from tektonwatch.model import TaskRun, decode  # noqa: E402
-from tektonwatch.races import Analyzer  # noqa: E402
-from tektonwatch.sources.files import objects  # noqa: E402
-from tektonwatch.timeline import build_all  # noqa: E402
+from benchmarks.common import emit, peak_rss_mb, rss_mb
+from benchmarks.generate import page_files
+from tektonwatch.clock import SystemClock
+from tektonwatch.events import Change
+from tektonwatch.ingest import Ingestor
+from tektonwatch.model import TaskRun, decode
+from tektonwatch.races import Analyzer
+from tektonwatch.sources.files import objects
+from tektonwatch.timeline import build_all
 
 
 def hold(pages: list[Path]) -> tuple[object, int]:

@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
+from rich.console import Console
 
-from benchmarks.common import emit, median, timed  # noqa: E402
-from benchmarks.generate import NOW, paths  # noqa: E402
-from tektonwatch.app import Settings, build_source  # noqa: E402
-from tektonwatch.ingest import drain  # noqa: E402
-from tektonwatch.races import RaceSettings  # noqa: E402
-from tektonwatch.render import theme  # noqa: E402
-from tektonwatch.render.fmt import Zone, age, duration  # noqa: E402
-from tektonwatch.render.runs import run_rows  # noqa: E402
-from tektonwatch.snapshot import Picture, key, picture, print_lines  # noqa: E402
+from benchmarks.common import emit, median, timed
+from benchmarks.generate import NOW, paths
+from tektonwatch.app import Settings, build_source
+from tektonwatch.ingest import drain
+from tektonwatch.races import RaceSettings
+from tektonwatch.render import theme
+from tektonwatch.render.fmt import Zone, age, duration
+from tektonwatch.render.runs import run_rows
+from tektonwatch.snapshot import Picture, key, picture, print_lines
 
 WIDTH = 160
 ANSI = {"green": "\x1b[32m", "bold red": "\x1b[1;31m", "bold cyan": "\x1b[1;36m", "yellow": "\x1b[33m",

@@ -163,6 +163,7 @@ class Row:
     higher: bool = False
     unit: str = "x"
     detail: str = ""
+    broken: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -184,7 +185,9 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        """``met``, ``MISSED`` (``MISSED~`` within the noise margin), ``info`` or ``n/a``."""
+        """``met``, ``MISSED`` (``MISSED~`` within the noise margin), ``info``, ``n/a`` or ``FAILED``."""
+        if self.broken:
+            return "FAILED"
         if self.measured is None:
             return "n/a"
         if self.met is None:

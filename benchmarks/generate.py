@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.builders import PipelineBuilder, RunBuilder, uid_for, utc, watch_events  # noqa: E402
-from tests.builders._util import sha256_hex, ts  # noqa: E402
+from tests.builders import PipelineBuilder, RunBuilder, uid_for, utc, watch_events
+from tests.builders._util import sha256_hex, ts
 
 NOW = utc("2025-11-03T12:00:00Z")
 NAMESPACES = ("ci", "release", "ml-platform", "web-frontend")
@@ -59,13 +59,13 @@ SCRIPT_LINES = (
     'printf "%s" "$(cat $(workspaces.source.path)/image-digest)" > "$(results.IMAGE_DIGEST.path)"',
     "trivy image --exit-code 0 --severity HIGH,CRITICAL --format json -o report.json $(params.image)",
     'jq -r \'.Results[]?.Vulnerabilities[]? | "\\(.VulnerabilityID) \\(.Severity)"\' report.json | sort -u',
-    "skopeo copy --authfile $(workspaces.dockerconfig.path)/.dockerconfigjson docker://$(params.image) "
-    "docker://quay.io/acme/$(params.app):$(params.revision)",
+    ("skopeo copy --authfile $(workspaces.dockerconfig.path)/.dockerconfigjson docker://$(params.image) "
+     "docker://quay.io/acme/$(params.app):$(params.revision)"),
     "kubectl -n $(params.namespace) rollout status deploy/$(params.app) --timeout=300s",
     'git config --global --add safe.directory "$(workspaces.source.path)"',
     "git -C $(workspaces.source.path) log -1 --format=%H | tr -d '\\n' > $(results.commit.path)",
-    "curl -fsSL --retry 3 -H \"Authorization: Bearer ${TOKEN}\" https://api.github.com/repos/acme/app/statuses/"
-    "$(params.revision) -d '{\"state\":\"success\",\"context\":\"tekton\"}'",
+    ("curl -fsSL --retry 3 -H \"Authorization: Bearer ${TOKEN}\" https://api.github.com/repos/acme/app/statuses/"
+     "$(params.revision) -d '{\"state\":\"success\",\"context\":\"tekton\"}'"),
     "find . -name '*.xml' -path '*test-results*' -exec cp {} $(workspaces.source.path)/reports/ \\;",
 )
 MIN_STEPS, MAX_STEPS = 2, 7

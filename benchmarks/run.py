@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import common  # noqa: E402
-from benchmarks.common import Proc, Row, child, median, run_proc  # noqa: E402
-from benchmarks.generate import Spec, paths, write  # noqa: E402
+from benchmarks import common
+from benchmarks.common import Proc, Row, child, median, run_proc
+from benchmarks.generate import Spec, paths, write
 
 PY = sys.executable
 TW = [PY, "-m", "tektonwatch"]
@@ -267,28 +267,38 @@ def main(argv: list[str] | None = None) -> int:
             data, stats = dataset(spec, root)
             described.append(describe(label, stats))
             n = stats["taskruns"]["count"]
-            groups: list[tuple[str, Callable[[], tuple[list[Row], Costs]]]] = [
-                ("inproc", lambda: inprocess_rows(label, data, plan)),
-                ("file", lambda: file_rows(label, data, plan, n)),
-                ("kube", lambda: kube_rows(label, data, plan, target, root / "kubectl-cache", n)),
+            groups: list[tuple[str, Callable[..., tuple[list[Row], Costs]], tuple]] = [
+                ("inproc", inprocess_rows, (label, data, plan)),
+                ("file", file_rows, (label, data, plan, n)),
+                ("kube", kube_rows, (label, data, plan, target, root / "kubectl-cache", n)),
             ]
-            for group, fn in groups:
-                if group in skip:
-                    continue
-                step(f"{label}: {group}")
-                got, cost = fn()
-                rows += got
-                costs.setdefault(label, {}).update(cost)
+            for group, fn, fn_args in groups:
+                if group not in skip:
+                    step(f"{label}: {group}")
+                    got, cost = guarded(group, label, fn, *fn_args)
+                    rows += got
+                    costs.setdefault(label, {}).update(cost)
         if "once" not in skip:
             step("frame and --help")
-            rows += [frame_row(plan), help_row(plan)]
+            rows += guarded("frame", "-", lambda: ([frame_row(plan)], {}))[0]
+            rows += guarded("--help", "-", lambda: ([help_row(plan)], {}))[0]
         rows += scaling_rows(costs)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     print(report(rows, described, plan, time.monotonic() - started))
-    failed = [r for r in rows if r.beyond_noise]
+    failed = [r for r in rows if r.beyond_noise or r.broken]
     return 1 if failed and plan.strict else 0
+
+
+def guarded(group: str, label: str, fn: Callable[..., tuple[list[Row], Costs]], *args: object
+            ) -> tuple[list[Row], Costs]:
+    """Run one group; a benchmark that cannot run becomes a row saying why (a failure unless ``--quick``)."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - report, do not lose the other groups' figures
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return [Row(f"{group} benchmarks did not run", label, None, None, broken=True, notes=[why])], {}
 
 
 def step(what: str) -> None:
@@ -307,12 +317,13 @@ def report(rows: list[Row], described: list[str], plan: Plan, took: float) -> st
         f"software: {m['python']}; {m['packages']}; kubectl {m['kubectl']}",
         "data:",
         *described,
-        f"each figure: median of {plan.runs} whole-process runs (kubectl -o json: {plan.slow_runs}) or "
-        f"{plan.passes} in-process passes; noise margin {common.NOISE:.0%}",
+        (f"each figure: median of {plan.runs} whole-process runs (kubectl -o json: {plan.slow_runs}) or "
+         f"{plan.passes} in-process passes; noise margin {common.NOISE:.0%}"),
         "",
         table(rows),
         "",
-        "verdict: met | MISSED (beyond the noise margin: exit status 1) | MISSED~ (within it) | n/a (not measured)",
+        ("verdict: met | MISSED (beyond the noise margin: exit status 1) | MISSED~ (within it) | n/a (not measured) "
+         "| FAILED (could not run: exit status 1)"),
     ])
 
 

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.text import Text
 
 from tektonwatch.health import SourceHealth
+from tektonwatch.jsonout import rfc3339
 from tektonwatch.races import Analysis
-from tektonwatch.render.fmt import rfc3339
 from tektonwatch.render.pane import PaneOptions, frame
 from tektonwatch.render.text import safe
 from tektonwatch.snapshot import Picture, key

@@ -10,8 +10,8 @@ classified with a default bucket rather than enumerated.
 from __future__ import annotations
 
 import re
-from sys import intern
 from collections.abc import Iterable, Mapping
+from sys import intern
 from typing import Any, TypeVar
 
 import msgspec
@@ -365,9 +365,7 @@ def _strings(value: Any, out: list[str]) -> None:
     elif isinstance(value, (list, tuple)):  # what JSON decodes to, checked before the (slow) ABCs below
         for item in value:
             _strings(item, out)
-    elif isinstance(value, dict):
-        _strings(list(value.values()), out)
-    elif isinstance(value, Mapping):
+    elif isinstance(value, (dict, Mapping)):
         _strings(list(value.values()), out)
     elif isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray)):
         for item in value:

@@ -10,6 +10,7 @@ parsed as markup. Renderables never fetch and never read the clock.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
@@ -84,8 +85,8 @@ def _direct_lines(finding: Finding, zone: Zone, width: int, console: Console, la
 
 def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list[Text] | None:
     """The evidence table's rows (``evidence_table`` laid out), or None when the labels would have to wrap."""
-    reference = evidence[0].time
-    rows = [(label, cell_len(label), zone.stamp(e.time, reference), delta(e.delta))
+    day = zone.convert(evidence[0].time).date()
+    rows = [(label, cell_len(label), _stamp(zone.convert(e.time), day), delta(e.delta))
             for e in evidence for label in (safe(event_label(e)),)]
     w0 = max(cells for _, cells, _, _ in rows)
     w1 = max(len(stamp) for _, _, stamp, _ in rows)
@@ -95,6 +96,11 @@ def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list
     pad = " " * EVIDENCE_INDENT
     return [Text(f"{pad}{label}{' ' * (w0 - cells + 2)}{stamp.rjust(w1)}  {shift.rjust(w2)}")
             for label, cells, stamp, shift in rows]
+
+
+def _stamp(local: datetime, day: date) -> str:
+    """``Zone.stamp`` against the first evidence's day, the reference converted once per finding, not per row."""
+    return local.strftime("%H:%M:%S" if local.date() == day else "%Y-%m-%d %H:%M:%S")
 
 
 _WRAPPED: dict[tuple[str, int], list[str]] = {}

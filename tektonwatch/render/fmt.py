@@ -98,9 +98,3 @@ class Zone:
             return "UTC"
         return pendulum.now(self._tz).format("zz") or self.name
 
-
-def rfc3339(at: datetime | None) -> str | None:
-    """Kubernetes' format: UTC, whole seconds, ``Z``."""
-    if at is None:
-        return None
-    return at.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,7 +10,7 @@ through ``problem`` instead of dropping them silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tektonwatch.model import ObjectError, PipelineRun, Run, decode
@@ -59,9 +59,12 @@ class ObjectCache:
 
     def replace(self, items: list[bytes]) -> Changes:
         """Make the cache the listed objects; return the changes (DELETED for the ones that vanished)."""
+        return self.replace_read([self.read(raw) for raw in items])
+
+    def replace_read(self, listed: Iterable[Held | None]) -> Changes:
+        """``replace`` for objects already ``read`` (None: unreadable, already reported)."""
         fresh: dict[Key, Held] = {}
-        for raw in items:
-            held = self.read(raw)
+        for held in listed:
             if held is not None and self.wanted(held.record):
                 fresh[held.key] = held
         changes: Changes = []
