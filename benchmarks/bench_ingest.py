@@ -8,7 +8,8 @@ against a loop that only runs ``orjson.loads`` over the same event lines.
 The store first holds the listed cluster (as after a real first sync), so every snapshot copies it. Two runs:
 a flood (batches as ``ingest.Pipeline`` cuts them, at most one snapshot per 0.25 s) for events per second, and
 the steady case of 200 events/s (batches of 50 per 0.25 s) for CPU seconds per event, from which the share of
-one core at 200 events/s follows. The stream is fed from memory in 64 KiB reads. Prints JSON figures.
+one core at 200 events/s follows. For information, the same steady case through ``tektonwatch watch``'s
+``Model.update`` (which re-assembles every run's timeline per snapshot; still no drawing). The stream is fed from memory in 64 KiB reads. Prints JSON figures.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tektonwatch.ingest import Ingestor, drain
 from tektonwatch.races import Analyzer
 from tektonwatch.sources.kubeconn import KubeSettings, Target
 from tektonwatch.sources.kubewatch import Env, Watcher
+from tektonwatch.watch import Model
 
 BATCH_SECONDS = 0.25
 STEADY_RATE = 200
@@ -62,10 +64,11 @@ class _Response:
 
 class Sink:
     """Collects what the watcher emits and hands it to ingest in batches: by time (``per`` None) or by count;
-    each batch is applied, frozen into a snapshot and analysed."""
+    each batch is applied, frozen into a snapshot and analysed — or, with ``model``, handed to the watch front
+    end's ``Model.update`` (which also assembles every run's timeline) instead."""
 
-    def __init__(self, ingestor: Ingestor, analyzer: Analyzer, per: int | None) -> None:
-        self.ingestor, self.analyzer, self.per = ingestor, analyzer, per
+    def __init__(self, ingestor: Ingestor, analyzer: Analyzer, per: int | None, model: Model | None = None) -> None:
+        self.ingestor, self.analyzer, self.per, self.model = ingestor, analyzer, per, model
         self.batch: list[SourceEvent] = []
         self.changes = 0
         self.last = time.perf_counter()
@@ -83,7 +86,11 @@ class Sink:
             self.ingestor.apply(self.batch)
             self.changes += len(self.batch)
             self.batch = []
-            self.analyzer.analyse(self.ingestor.snapshot())
+            snapshot = self.ingestor.snapshot()
+            if self.model is not None:
+                self.model.update(snapshot)
+            else:
+                self.analyzer.analyse(snapshot)
         self.last = time.perf_counter()
 
 
@@ -97,10 +104,15 @@ def listed(data: Path) -> tuple[Ingestor, Analyzer]:
     return ingestor, analyzer
 
 
-def stream(data: Path, stream_bytes: bytes, per: int | None, clock: Callable[[], float]) -> tuple[float, int]:
+def stream(data: Path, stream_bytes: bytes, per: int | None, clock: Callable[[], float], model: bool = False
+           ) -> tuple[float, int]:
     """Seconds (by ``clock``) to absorb the whole stream, and the number of watch events it carried."""
     ingestor, analyzer = listed(data)
-    sink = Sink(ingestor, analyzer, per)
+    front = None
+    if model:
+        front = Model(Settings())
+        front.update(ingestor.snapshot())
+    sink = Sink(ingestor, analyzer, per, front)
     env = Env(KubeSettings(), SystemClock(), sink.put, threading.Event(), rng=random.Random(1))
     watcher = Watcher(Target("taskruns", None), _Connection(), "v1", env)  # type: ignore[arg-type]
     start = clock()
@@ -131,9 +143,11 @@ def main() -> None:
     base = median([floor(lines) for _ in range(args.repeat * 3)])
     steady = median([stream(args.data, raw, STEADY_RATE // 4, time.process_time)[0] for _ in range(args.repeat)])
     per_event = steady / events
+    watching = median([stream(args.data, raw, STEADY_RATE // 4, time.process_time, True)[0] for _ in range(2)])
     emit({"events": events, "ingest_s": ours, "orjson_s": base, "ingest_ev_s": events / ours,
           "orjson_ev_s": len(lines) / base, "ratio": (events / ours) / (len(lines) / base),
-          "cpu_per_event_us": per_event * 1e6, "core_share_at_200": per_event * STEADY_RATE * 100})
+          "cpu_per_event_us": per_event * 1e6, "core_share_at_200": per_event * STEADY_RATE * 100,
+          "watch_model_share_at_200": watching / events * STEADY_RATE * 100})
 
 
 if __name__ == "__main__":

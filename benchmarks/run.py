@@ -197,6 +197,8 @@ def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs
             detail=f"{ing['ingest_ev_s'] / 1e3:.1f}k vs {ing['orjson_ev_s'] / 1e3:.1f}k events/s"),
         Row("watch ingest CPU at 200 events/s, % of one core", label, ing["core_share_at_200"], 2.0, unit="%",
             detail=f"{ing['cpu_per_event_us']:.0f} µs CPU per event"),
+        Row("  info: the same through watch's Model.update (no drawing)", label, ing["watch_model_share_at_200"],
+            None, unit="%", detail="re-assembles every run's timeline per snapshot"),
         Row("memory held per 10,000 TaskRuns (+ PipelineRuns)", label, mem["mb_per_10k"], 40.0, unit="MB",
             detail=f"{mem['held_mb']:.1f} MB for {mem['taskruns']:,} TaskRuns"),
     ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.style import Style
@@ -101,7 +102,7 @@ def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Consol
         return
     namespaces = len({v.namespace for v in pic.views}) > 1
     findings = {key(v): list(pic.analyses[key(v)].findings) for v in pic.views if key(v) in pic.analyses}
-    lines = run_rows(pic.views, now, opts.zone, findings, width, namespaces)
+    lines: list[Text | str] = [*run_rows(pic.views, now, opts.zone, findings, width, namespaces)]
     drawn = gantt_views(pic.views, opts.gantt, named)
     for view in drawn:
         analysis = pic.analyses.get(key(view))
@@ -110,38 +111,51 @@ def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Consol
     for view in pic.views:
         if view not in drawn and pic.analyses.get(key(view)) and pic.analyses[key(view)].findings:
             title = Text(f"Findings for {view.namespace}/{view.name}", style="bold")
-            lines += [Text(""), *title.wrap(console, width)]
+            lines += [Text(""), *([title] if title.cell_len <= width else title.wrap(console, width))]
             lines += _findings_lines(pic.analyses[key(view)], opts, console)
     print_lines(console, lines)
 
 
-def _findings_lines(analysis: Analysis | None, opts: PrintOptions, console: Console) -> list[Text]:
+def _findings_lines(analysis: Analysis | None, opts: PrintOptions, console: Console) -> list[Text | str]:
     if analysis is None or not analysis.findings:
         return []
-    return [Text(""), *findings_lines(list(analysis.findings), opts.zone, console.width, console)]
+    return ["", *findings_lines(list(analysis.findings), opts.zone, console.width, console)]
 
 
-def print_lines(console: Console, lines: list[Text]) -> None:
-    """Print the lines as they are: no trailing blanks, cut (never wrapped) to the width. One ``print`` of
-    ready segments: a ``print`` per line, or of one joined ``Text`` (wrapped anew), costs many times the line."""
+def print_lines(console: Console, lines: Sequence[Text | str]) -> None:
+    """Print the lines (plain ``str`` ones unstyled) as they are: no trailing blanks, cut (never wrapped) to the
+    width. One ``print`` of ready segments: a ``print`` per line, or of one joined ``Text`` (wrapped anew), costs
+    many times the line."""
     width = console.width
+    fitted: list[Text | str] = []
     for line in lines:
+        if isinstance(line, str):
+            line = line.rstrip()
+            if cell_len(line) <= width:
+                fitted.append(line)
+                continue
+            line = Text(line)
         line.rstrip()
         if line.cell_len > width:
             line.truncate(width, overflow="crop")
-    console.print(_Lines(lines), crop=False)
+        fitted.append(line)
+    console.print(_Lines(fitted), crop=False)
 
 
 class _Lines:
     """Lines already fitted to the width, rendered as they are."""
 
-    def __init__(self, lines: list[Text]) -> None:
+    def __init__(self, lines: list[Text | str]) -> None:
         self.lines = lines
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         newline = Segment.line()
         styles: dict[str | Style, Style] = {}
         for line in self.lines:
+            if isinstance(line, str):
+                yield Segment(line)
+                yield newline
+                continue
             spans = line.spans
             if not spans:  # ``Text.render`` would drop a base style that comes without spans
                 yield Segment(line.plain, console.get_style(line.style) if line.style else None)

@@ -60,7 +60,7 @@ from tektonwatch.render.pane import PaneOptions
 from tektonwatch.snapshot import Picture, key, print_problems
 from tektonwatch.store import EMPTY, Snapshot
 from tektonwatch.terminal import RESIZED, Appender, Moment, Notifier, Oneline, Screen
-from tektonwatch.timeline import RunView, build_all
+from tektonwatch.timeline import RunView, Timelines
 
 
 def watch(wiring: Wiring, settings: Settings, out: Console, err: Console) -> int:
@@ -104,13 +104,14 @@ class Model:
         self.scope = settings.scope
         self.analyzer = Analyzer(RaceSettings(settle=settings.settle, window=settings.window))
         self.snapshot = EMPTY
+        self.timelines = Timelines()
         self.views: list[RunView] = []
         self.analyses: dict[str, Analysis] = {}
 
     def update(self, snapshot: Snapshot) -> None:
         """Take a new snapshot."""
         self.snapshot = snapshot
-        self.views = build_all(snapshot)
+        self.views = self.timelines.build(snapshot)
         self.analyses = {f"{ns}/{name}": a for (ns, name), a in self.analyzer.analyse(snapshot).items()}
 
     def picture(self, now: datetime) -> Picture:

@@ -195,7 +195,7 @@ def storage_of(binding: wire.Binding, run_name: str) -> Storage:
 
 def _bindings(bindings: list[wire.Binding] | None, run_name: str) -> tuple[Binding, ...]:
     return tuple(
-        Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path) for b in bindings or ()
+        _one(Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path)) for b in bindings or ()
     )
 
 
@@ -240,7 +240,7 @@ def _taskrun(meta: wire.Meta, api_version: str, spec: wire.TaskRunSpec, st: wire
     owner = next((o for o in meta.owner_references or () if o.kind == "PipelineRun"), None)
     return TaskRun(
         namespace=intern(meta.namespace),
-        name=meta.name,
+        name=intern(meta.name),
         uid=meta.uid,
         resource_version=meta.resource_version,
         api_version=intern(api_version),
@@ -282,7 +282,7 @@ def _pipelinerun(obj: wire.PipelineRunObj) -> PipelineRun:
     if cond is None and spec.status == "PipelineRunPending":
         status = Status.PENDING
     embedded = tuple(_embedded(meta, obj.api_version, name, e) for name, e in (st.task_runs or {}).items())
-    children = [ChildRef(name=c.name, pipeline_task=c.pipeline_task_name, kind=c.kind or "TaskRun")
+    children = [ChildRef(name=intern(c.name), pipeline_task=intern(c.pipeline_task_name), kind=c.kind or "TaskRun")
                 for c in st.child_references or ()]
     known = {c.name for c in children}
     children += [ChildRef(name=t.name, pipeline_task=t.pipeline_task) for t in embedded if t.name not in known]
@@ -323,7 +323,7 @@ def _pipeline_tasks(spec: wire.PipelineSpec | None) -> tuple[PipelineTask, ...]:
     if spec is None:
         return ()
     tasks = [_pipeline_task(t, False) for t in spec.tasks or ()]
-    return tuple(tasks + [_pipeline_task(t, True) for t in spec.finally_ or ()])
+    return tuple(_one(t) for t in tasks + [_pipeline_task(t, True) for t in spec.finally_ or ()])
 
 
 def _pipeline_task(t: wire.PipelineTask, is_finally: bool) -> PipelineTask:

@@ -67,11 +67,17 @@ def layout(
     return _lines(columns, rows, widths, gap, header_style)
 
 
+def _cells(text: str) -> int:
+    """Cells ``text`` takes: its length when ASCII (rich's ``cell_len`` caches 4,096 strings, and a table of
+    thousands of rows overflows that cache), else ``cell_len``."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def _widths(columns: Sequence[Column], rows: Sequence[Sequence[Text]], width: int, gap: int) -> list[int]:
     widths = [len(c.header) for c in columns]
     for row in rows:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], cell.cell_len)
+            widths[i] = max(widths[i], _cells(cell.plain))
     return _fit(widths, columns, width, gap)
 
 
@@ -91,7 +97,7 @@ def _line(row: Sequence[Text], columns: Sequence[Column], widths: list[int], gap
     last = len(row) - 1
     for i, cell in enumerate(row):
         width, plain = widths[i], cell.plain
-        pad = width - cell_len(plain)
+        pad = width - _cells(plain)
         if cell.spans or pad < 0:
             fitted = _pad(cell, width, columns[i].right) if i < last else _cut(cell, width)
             if fitted.style:

@@ -9,8 +9,10 @@ parsed as markup. Renderables never fetch and never read the clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
@@ -51,29 +53,31 @@ def finding_block(finding: Finding, zone: Zone, width: int) -> RenderableType:
     return Constrain(Group(*parts), width)
 
 
-def findings_lines(findings: Sequence[Finding], zone: Zone, width: int, console: Console) -> list[Text]:
-    """The lines ``findings_block`` renders to (trailing blanks aside), built directly as ``Text`` lines.
+def findings_lines(findings: Sequence[Finding], zone: Zone, width: int, console: Console) -> list[Text | str]:
+    """The lines ``findings_block`` renders to (trailing blanks aside), built directly: ``Text`` for styled
+    lines, plain ``str`` for the rest (message and evidence rows).
 
     Rich's layout (``Group``, ``Padding``, a ``Table`` per finding) costs ~5 ms a finding, and a big ``snapshot``
     prints thousands; here each line is assembled once. A finding whose heading, header or evidence rows would
     not fit ``width`` (rich would wrap them) is rendered through ``finding_block`` instead.
     """
     label = f"Timeline evidence ({zone.label()})" if any(f.evidence for f in findings) else ""
-    lines: list[Text] = []
+    lines: list[Text | str] = []
     for finding in findings:
         if lines:
-            lines.append(Text(""))
+            lines.append("")
         lines += _direct_lines(finding, zone, width, console, label) or _rendered(finding, zone, width, console)
     return lines
 
 
-def _direct_lines(finding: Finding, zone: Zone, width: int, console: Console, label: str) -> list[Text] | None:
+def _direct_lines(finding: Finding, zone: Zone, width: int, console: Console, label: str
+                  ) -> list[Text | str] | None:
     head = heading(finding, width)
     if head.cell_len > width or (finding.evidence and len(label) + INDENT > width):
         return None
-    lines = [head]
+    lines: list[Text | str] = [head]
     if finding.message:
-        lines += [Text(" " * INDENT + line) for line in _wrapped(safe(finding.message), width - INDENT, console)]
+        lines += [" " * INDENT + line for line in _wrapped(safe(finding.message), width - INDENT, console)]
     if finding.evidence:
         rows = _evidence_rows(finding.evidence, zone, width)
         if rows is None:
@@ -83,7 +87,7 @@ def _direct_lines(finding: Finding, zone: Zone, width: int, console: Console, la
     return lines
 
 
-def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list[Text] | None:
+def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list[str] | None:
     """The evidence table's rows (``evidence_table`` laid out), or None when the labels would have to wrap."""
     day = zone.convert(evidence[0].time).date()
     rows = [(label, cell_len(label), _stamp(zone.convert(e.time), day), delta(e.delta))
@@ -94,7 +98,7 @@ def _evidence_rows(evidence: Sequence[Evidence], zone: Zone, width: int) -> list
     if EVIDENCE_INDENT + w0 + w1 + w2 + 4 > width:
         return None
     pad = " " * EVIDENCE_INDENT
-    return [Text(f"{pad}{label}{' ' * (w0 - cells + 2)}{stamp.rjust(w1)}  {shift.rjust(w2)}")
+    return [f"{pad}{label}{' ' * (w0 - cells + 2)}{stamp.rjust(w1)}  {shift.rjust(w2)}"
             for label, cells, stamp, shift in rows]
 
 
@@ -104,22 +108,52 @@ def _stamp(local: datetime, day: date) -> str:
 
 
 _WRAPPED: dict[tuple[str, int], list[str]] = {}
+_WORD = re.compile(r"\s*\S+\s*")
 
 
 def _wrapped(message: str, width: int, console: Console) -> list[str]:
-    """``message`` wrapped as rich wraps it at ``width`` (memoised: the same messages recur run after run)."""
+    """``message`` wrapped as rich wraps it at ``width`` (trailing blanks aside): directly for ASCII text (rich
+    measures every word in cells: ~0.2 ms a message), memoised through rich otherwise."""
+    if cell_len(message) <= width:
+        return [message]
+    if message.isascii():
+        cuts = [0, *_breaks(message, width), len(message)]
+        return [message[a:b] for a, b in pairwise(cuts)]
     found = _WRAPPED.get((message, width))
     if found is None:
         text = Text(message)
-        lines = text.wrap(console, min(text.cell_len, width), justify="default", overflow="fold")
-        found = [line.plain for line in lines]
+        found = [line.plain for line in text.wrap(console, width, justify="default", overflow="fold")]
         if len(_WRAPPED) > 4096:
             _WRAPPED.clear()
         _WRAPPED[(message, width)] = found
     return found
 
 
-def _rendered(finding: Finding, zone: Zone, width: int, console: Console) -> list[Text]:
+def _breaks(text: str, width: int) -> list[int]:
+    """rich's ``divide_line`` (fold) for single-cell text: the same break offsets, counting characters."""
+    breaks: list[int] = []
+    offset = 0
+    for word in _WORD.finditer(text):
+        start, chars = word.start(), word.group()
+        length = len(chars.rstrip())
+        if width - offset >= length:
+            offset += len(chars)
+        elif length > width:  # folded across lines, ``width`` characters at a time
+            pieces = [chars[i:i + width] for i in range(0, len(chars), width)]
+            for piece in pieces[:-1]:
+                if start:
+                    breaks.append(start)
+                start += len(piece)
+            if start:
+                breaks.append(start)
+            offset = len(pieces[-1])
+        elif offset and start:
+            breaks.append(start)
+            offset = len(chars)
+    return breaks
+
+
+def _rendered(finding: Finding, zone: Zone, width: int, console: Console) -> list[Text | str]:
     options = console.options.update_width(min(width, console.options.max_width))
     return [Text.assemble(*((s.text, s.style) for s in segments if not s.control))
             for segments in console.render_lines(finding_block(finding, zone, width), options, pad=False)]
