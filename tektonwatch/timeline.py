@@ -250,7 +250,7 @@ class Timelines:
             if held is not None and in_sequence and key not in snapshot.touched and held[0][0] is run:
                 fresh[key] = held
                 continue
-            records = (run, *snapshot.taskruns_of(run))
+            records: tuple[PipelineRun | TaskRun, ...] = (run, *snapshot.taskruns_of(run))
             same = held is not None and len(held[0]) == len(records) and all(
                 a is b for a, b in zip(held[0], records, strict=True))
             fresh[key] = held if same and held is not None else (records, build_run(snapshot, run))
