@@ -35,6 +35,8 @@ from benchmarks.generate import Spec, paths, write
 
 PY = sys.executable
 TW = [PY, "-m", "tektonwatch"]
+QUICK_NOTE = ("quick: 1,000 TaskRuns, where fixed costs (interpreter, imports) dominate; the targets are set at "
+              "5,000, so these verdicts are for information and never fail the run")
 START_TIMEOUT = 600.0  # seconds to seed and start the API test double (~40 s for 22,000 objects)
 
 
@@ -117,7 +119,7 @@ def file_rows(label: str, data: Path, plan: Plan, taskruns: int) -> tuple[list[R
     j, load, table = wall(procs["json"]), wall(procs["load"]), wall(procs["table"])
     return [Row("snapshot --from FILE -o json vs a json.load process", label, j / load, 1.0, detail=secs(j, load)),
             Row("snapshot --from FILE (table) vs its -o json", label, table / j, 1.5, detail=secs(table, j))], \
-        {"snapshot --from FILE -o json wall": j / taskruns}
+        {"snapshot --from FILE -o json wall per TaskRun": j / taskruns}
 
 
 class Server:
@@ -171,7 +173,7 @@ def kube_rows(label: str, data: Path, plan: Plan, target: float, cache: Path, ta
             Row(names[1], label, tw / kj, 0.2, detail=secs(tw, kj)),
             Row(names[2], label, tw_rss / k_rss, 1.0,
                 detail=f"{tw_rss:.0f} MB vs {k_rss:.0f} MB (-o json: {peak(procs['kubectl_json']):.0f} MB)")], \
-        {"cold snapshot wall": tw / taskruns}
+        {"cold snapshot wall per TaskRun": tw / taskruns}
 
 
 def help_row(plan: Plan) -> Row:
@@ -206,8 +208,9 @@ def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs
         Row("memory held per 10,000 TaskRuns (+ PipelineRuns)", label, mem["mb_per_10k"], 40.0, unit="MB",
             detail=f"{mem['held_mb']:.1f} MB for {mem['taskruns']:,} TaskRuns"),
     ]
-    per_tr = {"decode CPU": dec["decode_s"] / dec["objects"], "ingest CPU per event": ing["cpu_per_event_us"],
-              "memory held": mem["held_mb"] / mem["taskruns"]}
+    per_tr = {"decode CPU per object": dec["decode_s"] / dec["objects"],
+              "ingest CPU per event (store 4x larger)": ing["cpu_per_event_us"],
+              "memory held per TaskRun": mem["held_mb"] / mem["taskruns"]}
     return rows, per_tr
 
 
@@ -224,7 +227,7 @@ def scaling_rows(costs: dict[str, Costs]) -> list[Row]:
     if len(labels) < 2:
         return []
     small, big = costs[labels[0]], costs[labels[-1]]
-    return [Row(f"scaling: {name} per TaskRun, {labels[-1]} vs {labels[0]}", "lin", big[name] / small[name], 1.25,
+    return [Row(f"scaling: {name}, {labels[-1]} vs {labels[0]}", "lin", big[name] / small[name], 1.25,
                 detail="1.00x = linear") for name in small if name in big]
 
 
@@ -332,6 +335,7 @@ def report(rows: list[Row], described: list[str], plan: Plan, took: float) -> st
         "",
         table(rows),
         "",
+        *([QUICK_NOTE, ""] if not plan.strict else []),
         ("verdict: met | MISSED (beyond the noise margin: exit status 1) | MISSED~ (within it) | n/a (not measured) "
          "| FAILED (could not run: exit status 1)"),
     ])

@@ -17,7 +17,7 @@ from tektonwatch.races import Analysis, Analyzer
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import Picture, key
 from tektonwatch.store import EMPTY, Snapshot
-from tektonwatch.timeline import RunView, build_all
+from tektonwatch.timeline import RunView, Timelines, build_all
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,12 @@ class Board:
     analyses: Mapping[str, Analysis] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def build(cls, snapshot: Snapshot, analyzer: Analyzer) -> Board:
-        """Assemble and analyse ``snapshot``; ``analyzer`` re-analyses only the runs it changed, so one analyzer
-        must serve one thread and see the snapshots in order."""
+    def build(cls, snapshot: Snapshot, analyzer: Analyzer, timelines: Timelines | None = None) -> Board:
+        """Assemble and analyse ``snapshot``; ``analyzer`` (and ``timelines``, when given) redo only the runs it
+        changed, so each must serve one thread and see the snapshots in order."""
         analyses = {f"{ns}/{name}": a for (ns, name), a in analyzer.analyse(snapshot).items()}
-        return cls(snapshot, tuple(build_all(snapshot)), MappingProxyType(analyses))
+        views = timelines.build(snapshot) if timelines is not None else build_all(snapshot)
+        return cls(snapshot, tuple(views), MappingProxyType(analyses))
 
     def picture(self, scope: Scope, flt: Filter, now: datetime) -> Picture:
         """The runs in ``scope`` that pass ``flt`` at ``now``, with their analyses."""

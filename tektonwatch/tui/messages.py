@@ -14,6 +14,7 @@ from textual.message import Message
 from tektonwatch.ingest import Ingestor
 from tektonwatch.races import Analyzer
 from tektonwatch.store import Snapshot
+from tektonwatch.timeline import Timelines
 from tektonwatch.tui.board import Board
 
 
@@ -28,9 +29,9 @@ class SnapshotUpdated(Message):
         """The snapshot's runs and analyses."""
 
     @classmethod
-    def of(cls, snapshot: Snapshot, analyzer: Analyzer) -> SnapshotUpdated:
+    def of(cls, snapshot: Snapshot, analyzer: Analyzer, timelines: Timelines | None = None) -> SnapshotUpdated:
         """The message for ``snapshot``, its board built with ``analyzer`` (in the calling thread)."""
-        return cls(snapshot, Board.build(snapshot, analyzer))
+        return cls(snapshot, Board.build(snapshot, analyzer, timelines))
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest snapshot matters: a newer one supersedes this one while both wait."""
@@ -54,11 +55,12 @@ class Feed:
 
     def __init__(self, post: Callable[[Message], object], ingestor: Ingestor, analyzer: Analyzer) -> None:
         self.post, self.ingestor, self.analyzer = post, ingestor, analyzer
+        self.timelines = Timelines()
         self.failed = False
 
     def __call__(self, snapshot: Snapshot) -> None:
         """Publish ``snapshot`` (ingest thread only: the analyzer is this thread's)."""
-        self.post(SnapshotUpdated.of(snapshot, self.analyzer))
+        self.post(SnapshotUpdated.of(snapshot, self.analyzer, self.timelines))
         fatal = self.ingestor.fatal
         if fatal and not self.failed:
             self.failed = True
