@@ -10,7 +10,7 @@ whole-second resolution: tasks that started in the same second are *concurrent* 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
@@ -264,7 +264,3 @@ def _recency(view: RunView) -> tuple[float, str, str]:
     at = view.start or (view.run.created if view.run else None)
     return (at.timestamp() if at else 0.0, view.namespace, view.name)
 
-
-def elapsed(since: datetime, now: datetime) -> timedelta:
-    """``now - since``, never negative."""
-    return max(timedelta(0), now - since)

@@ -300,7 +300,6 @@ def _pipelinerun(obj: wire.PipelineRunObj) -> PipelineRun:
         start=_one(st.start_time),
         completion=_one(st.completion_time),
         tasks=_pipeline_tasks(pipeline_spec),
-        spec_resolved=pipeline_spec is not None,
         bindings=_bindings(spec.workspaces, meta.name),
         children=tuple(children),
         skipped=tuple((s.name, s.reason) for s in st.skipped_tasks or ()),

@@ -161,7 +161,6 @@ class PipelineRun(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     start: datetime | None = None
     completion: datetime | None = None
     tasks: tuple[PipelineTask, ...] = ()
-    spec_resolved: bool = False
     bindings: tuple[Binding, ...] = ()
     children: tuple[ChildRef, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()

@@ -31,7 +31,6 @@ class Meta(_W):
     uid: str = ""
     resource_version: str = ""
     creation_timestamp: datetime | None = None
-    deletion_timestamp: datetime | None = None
     labels: dict[str, str] | None = None
     owner_references: list[OwnerRef] | None = None
 
@@ -41,7 +40,6 @@ class Condition(_W):
     status: str = ""
     reason: str = ""
     message: str = ""
-    last_transition_time: datetime | None = None
 
 
 class ClaimRef(_W):
@@ -71,7 +69,6 @@ class Binding(_W):
 class WorkspaceDecl(_W):
     name: str = ""
     read_only: bool = False
-    optional: bool = False
 
 
 class StepDecl(_W):
@@ -112,7 +109,6 @@ class Matrix(_W):
 
 class PipelineTask(_W):
     name: str = ""
-    display_name: str = ""
     task_ref: TaskRef | None = None
     task_spec: TaskSpec | None = None
     run_after: list[str] | None = None

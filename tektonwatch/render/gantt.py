@@ -11,7 +11,7 @@ marked ``»`` with a note. Drawn to the width it is given; never reads the clock
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -270,7 +270,3 @@ def run_header(view: RunView, now: datetime, zone: Zone) -> Text:
         line.append(f" · started {zone.stamp(view.start, now)} {zone.label()}", style=theme.DIM)
     return line
 
-
-def gantts(views: Sequence[RunView], now: datetime, zone: Zone, marks: dict[str, Marks], wide: bool) -> list[Gantt]:
-    """One Gantt per view, with the marks of its run (keyed ``namespace/name``)."""
-    return [Gantt(v, now, zone, marks.get(f"{v.namespace}/{v.name}", Marks()), wide) for v in views]

@@ -180,7 +180,6 @@ class Recorder:
         self.out = out
         self._monotonic = monotonic
         self._start = monotonic()
-        self.written = 0
 
     def _t(self) -> float:
         return round(self._monotonic() - self._start, 3)
@@ -199,7 +198,6 @@ class Recorder:
     def _write(self, line: dict[str, Any]) -> None:
         self.out.write(json.dumps(line, separators=(",", ":"), sort_keys=True) + "\n")
         self.out.flush()
-        self.written += 1
 
 
 def demo_path() -> str:
