@@ -4,7 +4,17 @@ The model package is the only code that knows Tekton's JSON shape (``wire``); ev
 records of ``records``. It must never import rich, textual or kubernetes.
 """
 
-from tektonwatch.model.decode import SUPPORTED_VERSIONS, ObjectError, decode, describe, run_status, storage_of
+from tektonwatch.model.decode import (
+    SUPPORTED_VERSIONS,
+    ObjectError,
+    decode,
+    decode_event,
+    decode_listing,
+    describe,
+    records,
+    run_status,
+    storage_of,
+)
 from tektonwatch.model.records import (
     Attempt,
     Binding,
@@ -21,5 +31,6 @@ from tektonwatch.model.records import (
 
 __all__ = [
     "SUPPORTED_VERSIONS", "Attempt", "Binding", "ChildRef", "ObjectError", "PipelineRun", "PipelineTask", "Run",
-    "Status", "Step", "Storage", "TaskRun", "TaskWorkspace", "decode", "describe", "run_status", "storage_of",
+    "Status", "Step", "Storage", "TaskRun", "TaskWorkspace", "decode", "decode_event", "decode_listing", "describe",
+    "records", "run_status", "storage_of",
 ]

@@ -252,3 +252,24 @@ class Event(_W):
 
 
 TektonObj = PipelineRunObj | TaskRunObj
+
+
+class ListMeta(_W):
+    resource_version: str = ""
+    continue_: str = msgspec.field(default="", name="continue")
+
+
+class Listing(_W):
+    """A list body (``kind: List``, ``PipelineRunList``…) whose items are all PipelineRuns or TaskRuns, decoded in
+    one pass."""
+
+    kind: str = ""
+    metadata: ListMeta = msgspec.field(default_factory=ListMeta)
+    items: list[TektonObj] | None = None
+
+
+class TypedEvent(_W):
+    """A watch line whose object is a PipelineRun or TaskRun, decoded in one pass."""
+
+    type: str = ""
+    object: TektonObj | None = None

@@ -8,9 +8,11 @@ malformed become ``Problem`` warnings while the rest is delivered.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -18,8 +20,10 @@ import msgspec
 from tektonwatch.errors import SourceError
 from tektonwatch.events import Change, Finished, Problem, SourceEvent, Synced
 from tektonwatch.health import SourceHealth, State, WatcherHealth
-from tektonwatch.model import ObjectError, decode
+from tektonwatch.model import ObjectError, Run, decode, decode_listing, records
 from tektonwatch.model.wire import ListHead
+
+_NON_SPACE = re.compile(rb"\S")
 
 
 def read_bytes(path: str) -> bytes:
@@ -50,16 +54,21 @@ def check_readable(path: str) -> None:
 
 def objects(data: bytes, name: str) -> Iterator[bytes | Mapping[str, Any]]:
     """Yield each object of a dump (JSON bytes or YAML mappings); raise ``SourceError`` on a parse error."""
-    text_start = data.lstrip()[:1]
-    if text_start in (b"{", b"["):
+    if _first_byte(data) in (b"{", b"["):
         yield from _json_objects(data, name)
     else:
         yield from _yaml_objects(data, name)
 
 
+def _first_byte(data: bytes) -> bytes:
+    """The first byte that is not white space (without copying a dump of hundreds of megabytes)."""
+    found = _NON_SPACE.search(data)
+    return found.group() if found else b""
+
+
 def _json_objects(data: bytes, name: str) -> Iterator[bytes | Mapping[str, Any]]:
     try:
-        if data.lstrip()[:1] == b"[":
+        if _first_byte(data) == b"[":
             items = msgspec.json.decode(data, type=list[msgspec.Raw])
         else:
             head = msgspec.json.decode(data, type=ListHead)
@@ -143,12 +152,23 @@ class FileSource:
         """Emit every object of every file; raise ``SourceError`` when a file cannot be read or parsed."""
         for path in self.paths:
             name = "stdin" if path == "-" else path
-            for obj in objects(read_bytes(path), name):
+            data = read_bytes(path)
+            listing = decode_listing(data) if _first_byte(data) == b"{" else None
+            each: Iterable[SourceEvent] = (
+                map(partial(_event_of, origin=name), records(listing.items or ()))
+                if listing is not None
+                else (event_for(obj, name) for obj in objects(data, name))
+            )
+            for ev in each:
                 if stop.is_set():
                     return
-                emit(event_for(obj, name))
+                emit(ev)
         emit(Synced())
         emit(Finished())
+
+
+def _event_of(result: Run | ObjectError, origin: str) -> SourceEvent:
+    return Problem(f"{origin}: {result}") if isinstance(result, ObjectError) else Change("ADDED", result)
 
 
 def event_for(obj: bytes | Mapping[str, Any] | Any, origin: str) -> SourceEvent:

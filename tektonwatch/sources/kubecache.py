@@ -108,6 +108,13 @@ class ObjectCache:
         self.problem(str(error))
         return None
 
+    def adopt(self, result: Run | ObjectError) -> Held | None:
+        """``read`` for an object already decoded (``model.records``): an ``ObjectError`` is reported, giving None."""
+        if isinstance(result, ObjectError):
+            self.problem(str(result))
+            return None
+        return Held(result, None)
+
     def _held(self, raw: bytes) -> Held:
         return Held(decode(raw), raw if self.record_raw else None)
 

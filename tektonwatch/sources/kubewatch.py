@@ -28,6 +28,7 @@ from tektonwatch.clock import Clock
 from tektonwatch.errors import SourceError
 from tektonwatch.events import Change, HealthChanged, Problem, SourceEvent
 from tektonwatch.health import State, WatcherHealth
+from tektonwatch.model import decode_event, decode_listing, records
 from tektonwatch.sources import kuberest as kr
 from tektonwatch.sources.kubecache import Changes, Held, ObjectCache
 from tektonwatch.sources.kubeconn import Connection, KubeSettings
@@ -161,10 +162,17 @@ class Watcher:
         rv = ""
         with ThreadPoolExecutor(1, thread_name_prefix=f"tw-read-{self.target.plural}") as reader:
             while True:
-                page = kr.decode_page(self.api.list_page(self.target, cont, limit))
-                rv = rv or page.metadata.resource_version
-                read.append(reader.submit(self.read_page, page.items or []))
-                cont = page.metadata.continue_ or None
+                body = self.api.list_page(self.target, cont, limit)
+                listing = None if self.cache.record_raw else decode_listing(body)
+                if listing is not None:  # the common case: one typed pass; records are built on the helper
+                    meta = listing.metadata
+                    read.append(reader.submit(self.read_listed, listing.items or []))
+                else:  # recording (the raw JSON is kept), or an item that needs reading alone to be explained
+                    page = kr.decode_page(body)
+                    meta = page.metadata
+                    read.append(reader.submit(self.read_page, page.items or []))
+                rv = rv or meta.resource_version
+                cont = meta.continue_ or None
                 if cont is None:
                     break
                 if self.env.halt.is_set():
@@ -174,6 +182,10 @@ class Watcher:
     def read_page(self, items: list[msgspec.Raw]) -> list[Held | None]:
         """The objects of one list page, read (the helper thread of ``pages``)."""
         return [self.cache.read(bytes(raw)) for raw in items]
+
+    def read_listed(self, items: list[Any]) -> list[Held | None]:
+        """The records of a page decoded in one pass (``model.decode_listing``): the helper thread of ``pages``."""
+        return [self.cache.adopt(result) for result in records(items)]
 
     # -- watch ------------------------------------------------------------------------------------------------
 
@@ -211,6 +223,12 @@ class Watcher:
 
     def on_line(self, line: bytes) -> int:
         """Apply one watch line; return 1 for an event, 0 for a blank line."""
+        fast = None if self.cache.record_raw else decode_event(line)
+        if fast is not None and fast[0] in kr.CHANGES:  # one typed pass: the common case
+            self.advance(fast[0], Held(fast[1], None))
+            self.expired_in_row = 0
+            self.count(events=1)
+            return 1
         if not line.strip():
             return 0
         try:
@@ -238,6 +256,10 @@ class Watcher:
         if held is None:
             self.rv = kr.rv_of(raw) or self.rv
             return
+        self.advance(kind, held)
+
+    def advance(self, kind: str, held: Held) -> None:
+        """Pass one decoded ADDED/MODIFIED/DELETED object through the cache; advance the resourceVersion."""
         self.rv = held.record.resource_version or self.rv
         self.emit(self.cache.apply(kind, held))
 
