@@ -3,8 +3,8 @@
 
     python benchmarks/bench_decode.py DATA_DIR [--repeat 7]
 
-The decode side is the product's own path for a list body: the envelope with raw items
-(``sources.files.objects``), then ``model.decode`` of each item into a record. Both sides hold what they
+The decode side is the product's own path for a list body (``sources.kubewatch`` and ``sources.files``): one
+typed pass over the page (``model.decode_listing``), then ``model.records`` of its items. Both sides hold what they
 build until the pass ends (the records are the model; the floor's dicts are what ``loads`` of a whole list
 leaves), so both pay the garbage collector for it. Prints JSON figures.
 """
@@ -22,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import emit, median, timed
 from benchmarks.generate import page_files
-from tektonwatch.model import decode
-from tektonwatch.sources.files import objects
+from tektonwatch.model import decode_listing, records
 
 
 def to_records(pages: list[bytes]) -> list:
     """Every item of every page as a record, all held (the model is what the list is read for)."""
-    return [decode(raw) for body in pages for raw in objects(body, "page")]
+    listings = [decode_listing(body) for body in pages]
+    assert all(listing is not None for listing in listings)
+    return [record for listing in listings for record in records(listing.items or [])]  # type: ignore[union-attr]
 
 
 def floor(pages: list[bytes]) -> list:

@@ -107,19 +107,41 @@ def print_table(pic: Picture, opts: PrintOptions, now: datetime, console: Consol
     for view in drawn:
         analysis = pic.analyses.get(key(view))
         gantt = Gantt(view, now, opts.zone, marks_of(analysis), wide=opts.output == "wide")
-        lines += [Text(""), *gantt.lines(width), *_findings_lines(analysis, opts, console)]
-    for view in pic.views:
-        if view not in drawn and pic.analyses.get(key(view)) and pic.analyses[key(view)].findings:
-            title = Text(f"Findings for {view.namespace}/{view.name}", style="bold")
-            lines += [Text(""), *([title] if title.cell_len <= width else title.wrap(console, width))]
-            lines += _findings_lines(pic.analyses[key(view)], opts, console)
+        lines += [Text(""), *gantt.lines(width), *_findings_lines(analysis.findings if analysis else (), opts, console)]
+    lines += _undrawn_findings(pic, {id(v) for v in drawn}, opts, console)
     print_lines(console, lines)
 
 
-def _findings_lines(analysis: Analysis | None, opts: PrintOptions, console: Console) -> list[Text | str]:
-    if analysis is None or not analysis.findings:
+def _undrawn_findings(pic: Picture, drawn: set[int], opts: PrintOptions, console: Console) -> list[Text | str]:
+    """The findings of runs without a Gantt: warnings and criticals in full, info findings counted in one closing
+    line (a busy cluster has hundreds of benign fan-outs; a run's Gantt, or ``-o json``, shows them all)."""
+    lines: list[Text | str] = []
+    hidden = runs = 0
+    for view in pic.views:
+        analysis = pic.analyses.get(key(view))
+        if id(view) in drawn or analysis is None or not analysis.findings:
+            continue
+        shown = [f for f in analysis.findings if f.severity is not Severity.INFO]
+        hidden, runs = hidden + len(analysis.findings) - len(shown), runs + (len(shown) < len(analysis.findings))
+        if shown:
+            title = Text(f"Findings for {view.namespace}/{view.name}", style="bold")
+            lines += [Text(""), *([title] if title.cell_len <= console.width else title.wrap(console, console.width))]
+            lines += _findings_lines(shown, opts, console)
+    if hidden:
+        note = (f"{hidden} info {_plural(hidden, 'finding')} in {runs} {_plural(runs, 'run')} without a timeline not "
+                f"shown: name a run, add --gantt all, or use -o json to read them.")
+        lines += [Text(""), *Text(note, style=theme.DIM).wrap(console, console.width)]
+    return lines
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def _findings_lines(findings: Sequence[Finding], opts: PrintOptions, console: Console) -> list[Text | str]:
+    if not findings:
         return []
-    return ["", *findings_lines(list(analysis.findings), opts.zone, console.width, console)]
+    return ["", *findings_lines(list(findings), opts.zone, console.width, console)]
 
 
 def print_lines(console: Console, lines: Sequence[Text | str]) -> None:
