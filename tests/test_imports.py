@@ -38,16 +38,16 @@ def test_core_never_reaches_into_sources_or_front_ends():
 
 
 def test_help_loads_only_click():
-    loaded = loaded_after("import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import main\n"
-                          "try:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = loaded_after("import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import cli\n"
+                          "try:\n    cli(prog_name='tektonwatch')\nexcept SystemExit:\n    pass")
     assert not loaded & {"textual", "rich", "kubernetes", "msgspec", "pendulum", "yaml"}
 
 
 def test_snapshot_from_file_does_not_import_kubernetes_or_textual():
     path = REAL / "pac__pr__test-failed-pipelinerun.yaml"
     loaded = loaded_after(
-        "import sys\nsys.argv=['tektonwatch','snapshot','--from',%r]\nfrom tektonwatch.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass" % str(path))
+        "import sys\nsys.argv=['tektonwatch','snapshot','--from',%r]\nfrom tektonwatch.cli import cli\n"
+        "try:\n    cli(prog_name='tektonwatch')\nexcept SystemExit:\n    pass" % str(path))
     assert "rich" in loaded  # it did print
     assert not loaded & {"kubernetes", "textual"}
 

@@ -138,3 +138,16 @@ def test_record_then_replay_gives_the_same_picture(cluster, tmp_path):
     assert replayed.returncode == 0, replayed.stderr
     assert comparable(json.loads(live.stdout)) == comparable(json.loads(replayed.stdout))
     assert json.loads(replayed.stdout)["source"]["kind"] == "replay"
+
+
+def test_the_process_ends_fast_yet_leaves_no_key_material_behind(kube_api_tls, tmp_path):
+    """The entry point skips the interpreter's teardown, but exit handlers still run: the kubernetes client
+    writes the kubeconfig's CA, certificate and private key to temporary files and deletes them in one."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    load(kube_api_tls, demo_objects())
+    result = tw("snapshot", "--kubeconfig", str(kube_api_tls.kubeconfig), "-A", "-o", "json",
+                env={"TMPDIR": str(temp)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["pipelineRuns"]  # the whole document was flushed
+    assert list(temp.iterdir()) == []

@@ -502,8 +502,8 @@ async def test_malicious_names_and_messages_render_inert():
 
 def test_importing_the_cli_or_asking_for_help_loads_no_textual():
     """``import tektonwatch.cli``, ``tektonwatch --help`` and ``import tektonwatch.tui`` load no textual."""
-    helps = ("import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import main\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass")
+    helps = ("import sys\nsys.argv=['tektonwatch','--help']\nfrom tektonwatch.cli import cli\n"
+             "try:\n    cli(prog_name='tektonwatch')\nexcept SystemExit:\n    pass")
     for code in ("import tektonwatch.cli", helps, "import tektonwatch.tui"):
         script = code + "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout

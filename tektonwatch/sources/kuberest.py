@@ -324,6 +324,15 @@ def rv_of(raw: bytes) -> str:
         return ""
 
 
+def list_meta(body: bytes) -> _Meta:
+    """A list body's metadata (resourceVersion, continue) from a pass that skips the items, or a retryable
+    ``Failure`` when the body is not JSON."""
+    try:
+        return OBJ.decode(body).metadata
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise Failure(None, f"the list response is not a Kubernetes list ({one_line(str(exc), 80)})") from None
+
+
 def decode_page(body: bytes) -> Page:
     """A list body, or a retryable ``Failure`` when it is not one."""
     try:

@@ -163,14 +163,8 @@ class Watcher:
         with ThreadPoolExecutor(1, thread_name_prefix=f"tw-read-{self.target.plural}") as reader:
             while True:
                 body = self.api.list_page(self.target, cont, limit)
-                listing = None if self.cache.record_raw else decode_listing(body)
-                if listing is not None:  # the common case: one typed pass; records are built on the helper
-                    meta = listing.metadata
-                    read.append(reader.submit(self.read_listed, listing.items or []))
-                else:  # recording (the raw JSON is kept), or an item that needs reading alone to be explained
-                    page = kr.decode_page(body)
-                    meta = page.metadata
-                    read.append(reader.submit(self.read_page, page.items or []))
+                meta = kr.list_meta(body)  # a quick pass for the continue token; the items are read on the helper
+                read.append(reader.submit(self.read_body, body))
                 rv = rv or meta.resource_version
                 cont = meta.continue_ or None
                 if cont is None:
@@ -179,13 +173,13 @@ class Watcher:
                     raise _Halted
         return [held for done in read for held in done.result()], rv
 
-    def read_page(self, items: list[msgspec.Raw]) -> list[Held | None]:
-        """The objects of one list page, read (the helper thread of ``pages``)."""
-        return [self.cache.read(bytes(raw)) for raw in items]
-
-    def read_listed(self, items: list[Any]) -> list[Held | None]:
-        """The records of a page decoded in one pass (``model.decode_listing``): the helper thread of ``pages``."""
-        return [self.cache.adopt(result) for result in records(items)]
+    def read_body(self, body: bytes) -> list[Held | None]:
+        """The objects of one list page (the helper thread of ``pages``): decoded in one typed pass, or — when
+        recording (the raw JSON is kept) or an item needs reading alone to be explained — item by item."""
+        listing = None if self.cache.record_raw else decode_listing(body)
+        if listing is not None:
+            return [self.cache.adopt(result) for result in records(listing.items or [])]
+        return [self.cache.read(bytes(raw)) for raw in kr.decode_page(body).items or []]
 
     # -- watch ------------------------------------------------------------------------------------------------
 
