@@ -13,25 +13,25 @@ from rich.text import Text
 
 from tektonwatch.findings import Finding, Severity
 from tektonwatch.render import theme
-from tektonwatch.render.columns import Column, layout
+from tektonwatch.render.columns import AnyCell, Cell, Column, layout
 from tektonwatch.render.fmt import Zone, age, duration
-from tektonwatch.render.text import cell
+from tektonwatch.render.text import safe
 from tektonwatch.timeline import RunView
 
 
-def status_cell(view: RunView) -> Text:
+def status_cell(view: RunView) -> Cell:
     """``✗ Failed``: glyph and word, coloured."""
     status = view.status
-    return Text(f"{theme.glyph(status)} {status.value}", style=theme.status_style(status))
+    return Cell(f"{theme.glyph(status)} {status.value}", theme.status_style(status))
 
 
-def findings_cell(findings: Sequence[Finding]) -> Text:
+def findings_cell(findings: Sequence[Finding]) -> Cell:
     """``1 critical`` (the worst severity and how many findings), or empty."""
     if not findings:
-        return Text("")
+        return Cell("")
     worst = max(findings, key=lambda f: f.severity.rank).severity
     more = f" +{len(findings) - 1}" if len(findings) > 1 else ""
-    return Text(f"{theme.RACE_MARK} {worst.value}{more}", style=theme.SEVERITY_TEXT[worst])
+    return Cell(f"{theme.RACE_MARK} {worst.value}{more}", theme.SEVERITY_TEXT[worst])
 
 
 def run_rows(
@@ -50,14 +50,14 @@ def run_rows(
     show_findings = any(findings.get(f"{v.namespace}/{v.name}") for v in views)
     if show_findings:
         columns.append(Column("RACES"))
-    rows = []
+    rows: list[list[AnyCell]] = []
     for view in views:
         done, total = view.progress()
-        row = [cell(view.namespace)] if namespaces else []
+        row = [Cell(safe(view.namespace))] if namespaces else []
         pipeline = view.run.pipeline if view.run else "(TaskRun)"
-        row += [cell(view.name, "bold"), cell(pipeline, theme.DIM), status_cell(view), Text(f"{done}/{total}"),
-                Text(zone.stamp(view.start, now)), Text(duration(view.duration(now))),
-                Text(age(view.run.created if view.run and view.run.created else view.start, now), theme.DIM)]
+        row += [Cell(safe(view.name), "bold"), Cell(safe(pipeline), theme.DIM), status_cell(view),
+                Cell(f"{done}/{total}"), Cell(zone.stamp(view.start, now)), Cell(duration(view.duration(now))),
+                Cell(age(view.run.created if view.run and view.run.created else view.start, now), theme.DIM)]
         if show_findings:
             row.append(findings_cell(findings.get(f"{view.namespace}/{view.name}", [])))
         rows.append(row)
