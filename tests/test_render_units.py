@@ -19,7 +19,8 @@ T = datetime(2025, 10, 27, 18, 34, 10, tzinfo=UTC)
 
 @pytest.mark.parametrize(("seconds", "long", "short"), [
     (None, "-", "-"), (0, "0s", "0s"), (9.7, "9s", "9s"), (250, "4m 10s", "4m10s"),
-    (3725, "1h 02m 05s", "1h02m"), (-3, "-3s", "3s"), (90061, "25h 01m 01s", "25h01m")])
+    (3725, "1h 02m 05s", "1h02m"), (-3, "-3s", "3s"), (90061, "25h 01m 01s", "25h01m"),
+    (172799, "47h 59m 59s", "47h59m"), (33_755_166, "390d 16h 26m", "390d16h"), (-2 * 86400, "-2d 00h 00m", "2d00h")])
 def test_durations(seconds, long, short):
     assert (duration(seconds), short_duration(seconds)) == (long, short)
 

@@ -1,6 +1,6 @@
 """Provides human formatting of durations, instants and ages (pendulum for time zones and humanising).
 
-Durations read like ``1h 02m 05s``; instants are shown in the chosen zone (local by default, UTC on request)
+Durations read like ``1h 02m 05s`` (``3d 04h 05m`` from two days on); instants are shown in the chosen zone (local by default, UTC on request)
 with a date only when it differs from the reference day; ages read like ``3m ago``.
 """
 
@@ -17,11 +17,19 @@ def _units(seconds: float) -> tuple[int, int, int]:
     return (hours, *divmod(rest, 60))
 
 
+DAY = 86400
+DAYS_FROM = 2 * DAY  # below two days, hours (``25h 01m 01s``) read better than ``1d 01h 01m``
+
+
 def duration(seconds: float | None) -> str:
-    """``1h 02m 05s``, ``4m 10s``, ``9s``; ``-`` when unknown; negative spans keep their sign."""
+    """``3d 04h 05m``, ``1h 02m 05s``, ``4m 10s``, ``9s``; ``-`` when unknown; negative spans keep their sign."""
     if seconds is None:
         return "-"
     sign = "-" if seconds < 0 else ""
+    if abs(seconds) >= DAYS_FROM:
+        days, rest = divmod(int(abs(seconds)), DAY)
+        hours, minutes, _ = _units(rest)
+        return f"{sign}{days}d {hours:02d}h {minutes:02d}m"
     hours, minutes, secs = _units(seconds)
     if hours:
         return f"{sign}{hours}h {minutes:02d}m {secs:02d}s"
@@ -31,9 +39,12 @@ def duration(seconds: float | None) -> str:
 
 
 def short_duration(seconds: float | None) -> str:
-    """The two largest units only: ``1h02m``, ``4m10s``, ``9s`` (for narrow columns)."""
+    """The two largest units only: ``3d04h``, ``1h02m``, ``4m10s``, ``9s`` (for narrow columns)."""
     if seconds is None:
         return "-"
+    if abs(seconds) >= DAYS_FROM:
+        days, rest = divmod(int(abs(seconds)), DAY)
+        return f"{days}d{rest // 3600:02d}h"
     hours, minutes, secs = _units(seconds)
     if hours:
         return f"{hours}h{minutes:02d}m"
@@ -53,9 +64,9 @@ def age(at: datetime | None, now: datetime) -> str:
         return f"{int(seconds)}s ago"
     if seconds < 3600:
         return f"{int(seconds // 60)}m ago"
-    if seconds < 86400 * 2:
+    if seconds < DAYS_FROM:
         return f"{int(seconds // 3600)}h ago"
-    return f"{int(seconds // 86400)}d ago"
+    return f"{int(seconds // DAY)}d ago"
 
 
 class Zone:
