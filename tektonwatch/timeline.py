@@ -9,12 +9,13 @@ whole-second resolution: tasks that started in the same second are *concurrent* 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import msgspec
 
 from tektonwatch.model import PipelineRun, PipelineTask, Status, Step, TaskRun
+from tektonwatch.runcache import RunCache
 from tektonwatch.store import Snapshot
 
 
@@ -229,34 +230,20 @@ def build_all(snapshot: Snapshot) -> list[RunView]:
 
 
 class Timelines:
-    """``build_all`` over a stream of snapshots, assembling a run again only when it changed.
+    """``build_all`` over a stream of snapshots, assembling a run again only when it changed (``RunCache``).
 
-    Records are immutable, so a changed run has a new PipelineRun or TaskRun record: in a snapshot that follows
-    the previous one (``version`` + 1) a run it did not ``touch`` is reused at once, otherwise its records are
-    compared (as ``races.Analyzer`` does). Re-assembling every run per snapshot cost ~60 ms at 5,000 TaskRuns,
-    ~25% of a core at four snapshots a second. Not thread-safe: one owner.
+    Re-assembling every run per snapshot cost ~60 ms at 5,000 TaskRuns, ~25% of a core at four snapshots a
+    second. ``by_key`` holds the last snapshot's views of PipelineRuns. Not thread-safe: one owner.
     """
 
     def __init__(self) -> None:
-        self._held: dict[tuple[str, str], tuple[tuple[PipelineRun | TaskRun, ...], RunView]] = {}
-        self._version: int | None = None
+        self._runs: RunCache[RunView] = RunCache(build_run)
+        self.by_key: Mapping[tuple[str, str], RunView] = {}
 
     def build(self, snapshot: Snapshot) -> list[RunView]:
         """What ``build_all(snapshot)`` returns."""
-        in_sequence = self._version is not None and snapshot.version == self._version + 1
-        fresh: dict[tuple[str, str], tuple[tuple[PipelineRun | TaskRun, ...], RunView]] = {}
-        for key, run in snapshot.pipeline_runs.items():
-            held = self._held.get(key)
-            if held is not None and in_sequence and key not in snapshot.touched and held[0][0] is run:
-                fresh[key] = held
-                continue
-            records: tuple[PipelineRun | TaskRun, ...] = (run, *snapshot.taskruns_of(run))
-            same = held is not None and len(held[0]) == len(records) and all(
-                a is b for a, b in zip(held[0], records, strict=True))
-            fresh[key] = held if same and held is not None else (records, build_run(snapshot, run))
-        self._held, self._version = fresh, snapshot.version
-        views = [view for _, view in fresh.values()]
-        views += [build_standalone(tr) for tr in snapshot.standalone_taskruns()]
+        self.by_key = self._runs.update(snapshot)
+        views = [*self.by_key.values(), *(build_standalone(tr) for tr in snapshot.standalone_taskruns())]
         return sorted(views, key=_recency, reverse=True)
 
 
