@@ -13,7 +13,7 @@ from tests.conftest import REAL
 
 CORE = ["tektonwatch.model", "tektonwatch.store", "tektonwatch.timeline", "tektonwatch.races",
         "tektonwatch.ingest", "tektonwatch.jsonout", "tektonwatch.scope", "tektonwatch.health",
-        "tektonwatch.findings", "tektonwatch.clock", "tektonwatch.events"]
+        "tektonwatch.findings", "tektonwatch.clock", "tektonwatch.events", "tektonwatch.runcache"]
 HEAVY = ("textual", "rich", "kubernetes")
 
 
