@@ -42,6 +42,8 @@ def concurrent_findings(facts: RunFacts, covered: list[frozenset[str]]) -> list[
     """Overlap and unordered-access findings, leaving out pairs inside any of the ``covered`` row sets."""
     sets = Membership(covered)
     overlapped, lucky = _pairs(facts, sets)
+    if not overlapped and not lucky:
+        return []
     groups = components(overlapped)
     found = [_finding(facts, Kind.OVERLAP, g) for g in groups]
     sets = Membership(covered + [frozenset(u.row for u in g) for g in groups])
@@ -67,8 +69,12 @@ def _pairs(facts: RunFacts, covered: Membership) -> tuple[list[Pair], list[Pair]
     """Conflicting pairs split into (overlapped this run, did not overlap); unknown timing is left out."""
     overlapped: list[Pair] = []
     lucky: list[Pair] = []
+    above = facts.above
     for i, a in enumerate(facts.uses):
+        task, before = a.task, above[a.task]
         for b in facts.uses[i + 1 :]:
+            if b.task in before or task in above[b.task]:
+                continue  # ordered, as most pairs of a run are: no conflict (told before the full test)
             if not conflict(facts, a, b) or covered.together(a.row, b.row):
                 continue
             seen = _overlapped(facts.rows[a.row], facts.rows[b.row])
@@ -83,8 +89,8 @@ def conflict(facts: RunFacts, a: Use, b: Use) -> bool:
         a.storage == b.storage
         and a.task != b.task
         and (a.writer or b.writer)
-        and overlaps(a.path, b.path)
         and not facts.order.ordered(a.task, b.task)
+        and overlaps(a.path, b.path)
     )
 
 

@@ -30,7 +30,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """2 for critical, 1 for warning, 0 for info."""
-        return {"critical": 2, "warning": 1, "info": 0}[self.value]
+        return _RANKS[self]
+
+
+_RANKS = {"critical": 2, "warning": 1, "info": 0}
 
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True):

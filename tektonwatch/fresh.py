@@ -18,15 +18,12 @@ from datetime import datetime
 from tektonwatch.findings import Evidence, Finding, Handoff, Kind, Severity
 from tektonwatch.racefacts import (
     RunFacts,
-    access,
     evidence,
-    first_start,
     has_failed,
     io_phrase,
     names,
     outcome_evidence,
     sec,
-    stepped,
     trouble,
     where,
 )
@@ -57,7 +54,7 @@ def fresh_findings(facts: RunFacts) -> tuple[list[Finding], list[Handoff], list[
     handoffs: list[Handoff] = []
     consumers_of: list[frozenset[str]] = []
     for producer, consumers in _buckets(facts).items():
-        consumers_of.append(frozenset(u.row for u in consumers))
+        consumers_of.append(frozenset([u.row for u in consumers]))
         for chain in _chains(facts, consumers):
             group = [u for u in chain if _fresh(facts, producer, u)]
             if len(group) > 1 or (group and io_phrase(facts.rows[group[0].row])):
@@ -75,56 +72,63 @@ def _buckets(facts: RunFacts) -> dict[Use, Group]:
         if producer is None:
             continue
         bucket = buckets.setdefault(producer, [])
-        if all(u.row != use.row for u in bucket):
+        if use.row not in [u.row for u in bucket]:
             bucket.append(use)
     return buckets
 
 
 def producer_of(facts: RunFacts, use: Use) -> Use | None:
-    """The latest started writer of overlapping storage that happens-before ``use``'s task, if any."""
-    if facts.start(use) is None:
+    """The latest started writer of overlapping storage that happens-before ``use``'s task, if any: of the
+    candidates, one that happens-before no other, the last to end (a tie goes to the greater row, then to the
+    first in use order)."""
+    if facts.starts[use.row] is None:
         return None
-    writers = [
-        w
-        for w in facts.uses
-        if w.writer
-        and w.storage == use.storage
-        and w.row != use.row
-        and facts.order.before(w.task, use.task)
-        and overlaps(w.path, use.path)
-        and facts.start(w) is not None
-    ]
-    latest = [w for w in writers if not any(facts.order.before(w.task, o.task) for o in writers)]
-    return max(latest, key=lambda w: (_end_key(facts.rows[w.row]), w.row), default=None)
-
-
-def _end_key(task: TaskView) -> float:
-    return task.end.timestamp() if task.end is not None else float("inf")
+    before, row, path = facts.above[use.task], use.row, use.path
+    writers: list[Use] = []
+    shadowed: set[str] = set()  # the candidates that happen-before another candidate
+    for w, above in facts.writers.get(use.storage, ()):
+        if w.task in before and w.row != row and (not path or overlaps(w.path, path)):
+            writers.append(w)
+            shadowed |= above
+    if len(writers) > 1:
+        writers = [w for w in writers if w.task not in shadowed]
+        if len(writers) > 1:
+            return max(writers, key=lambda w: (facts.end_stamps[w.row], w.row))
+    return writers[0] if writers else None
 
 
 def _fresh(facts: RunFacts, producer: Use, use: Use) -> bool:
     """Started within ``settle`` seconds of the producer's completion, or before it completed."""
-    done, started = facts.rows[producer.row], facts.start(use)
-    if done.end is None:
+    done, started, end = facts.rows[producer.row], facts.start_secs[use.row], facts.end_secs[producer.row]
+    if end is None:
         return not done.status.finished
-    return started is not None and sec(started) - sec(done.end) <= facts.settings.settle
+    return started is not None and started - end <= facts.settings.settle
 
 
 def _chains(facts: RunFacts, consumers: Group) -> list[Group]:
     """Consumers chained by start (each within ``window`` of the previous), unordered among themselves."""
+    if len(consumers) == 1:
+        return [list(consumers)]
     groups: list[Group] = []
-    for use in sorted(consumers, key=lambda u: (sec(facts.start(u)), u.row)):  # type: ignore[arg-type]
-        home = next((g for g in reversed(groups) if _joins(facts, g, use)), None)
-        if home is None:
-            groups.append([use])
+    for use in sorted(consumers, key=lambda u: (facts.start_secs[u.row], u.row)):
+        for group in reversed(groups):
+            if _joins(facts, group, use):
+                group.append(use)
+                break
         else:
-            home.append(use)
+            groups.append([use])
     return groups
 
 
 def _joins(facts: RunFacts, group: Group, use: Use) -> bool:
-    gap = sec(facts.start(use)) - sec(facts.start(group[-1]))  # type: ignore[arg-type]
-    return gap <= facts.settings.window and not any(facts.order.ordered(u.task, use.task) for u in group)
+    gap = facts.start_secs[use.row] - facts.start_secs[group[-1].row]  # type: ignore[operator]
+    if not gap <= facts.settings.window:
+        return False
+    before = facts.above[use.task]
+    for u in group:
+        if u.task in before or use.task in facts.above[u.task]:  # ordered with it
+            return False
+    return True
 
 
 def _handoff(facts: RunFacts, producer: Use, use: Use) -> list[Handoff]:
@@ -145,7 +149,7 @@ def _handoff(facts: RunFacts, producer: Use, use: Use) -> list[Handoff]:
 
 def _finding(facts: RunFacts, producer: Use, group: Group) -> Finding:
     rows = [u.row for u in group]
-    failed = tuple(r for r in rows if has_failed(facts.rows[r]))
+    failed = tuple([r for r in rows if has_failed(facts.rows[r])])
     settled = settled_access(facts, producer, rows)
     return Finding(
         kind=Kind.FRESH_ARTIFACT,
@@ -157,36 +161,46 @@ def _finding(facts: RunFacts, producer: Use, group: Group) -> Finding:
         producer=producer.row,
         tasks=tuple(rows),
         failed=failed,
-        message=_message(facts, producer, group, settled and not failed),
-        evidence=_evidence(facts, producer, rows, settled),
+        message=_message(facts, producer, rows, settled and not failed),
+        evidence=_evidence(facts, producer, rows, settled, failed),
     )
 
 
 def settled_access(facts: RunFacts, producer: Use, rows: list[str]) -> bool:
     """True when every consumer's first step is known to have begun more than ``settle`` seconds after the
     producer completed: the TaskRuns fanned out at once, but the containers touched a settled artifact."""
-    end = facts.rows[producer.row].end
-    return end is not None and all(
-        stepped(facts.rows[r]) and sec(access(facts.rows[r])) - sec(end) > facts.settings.settle  # type: ignore[arg-type]
-        for r in rows
-    )
+    end = facts.end_secs[producer.row]
+    if end is None:
+        return False
+    for row in rows:
+        at = facts.step_access(row)
+        if at is None or not at - end > facts.settings.settle:
+            return False
+    return True
 
 
-def _evidence(facts: RunFacts, producer: Use, rows: list[str], settled: bool) -> tuple[Evidence, ...]:
-    """The producer's completion (the reference, delta 0), each start, telling step starts, the failures."""
+def _evidence(
+    facts: RunFacts, producer: Use, rows: list[str], settled: bool, failed: tuple[str, ...]
+) -> tuple[Evidence, ...]:
+    """The producer's completion (the reference, delta 0), each start, telling step starts, the failures (of
+    the ``failed`` rows: the others have none)."""
     done = facts.rows[producer.row]
-    ref = done.end
+    ref, last = done.end, _last_step(done)
     head = _reference(producer.row, done)
     rest: list[Evidence] = []
+    stepped = False
     for row in rows:
-        task = facts.rows[row]
-        rest.append(evidence(row, "started", first_start(task), ref))  # type: ignore[arg-type]
-        rest.extend(_first_step(row, task, ref) if settled else _early_step(row, task, done, ref))
-        rest.extend(outcome_evidence(row, task, ref))
-    last = _last_step(done)
-    if last is not None and any(e.event == "step-started" for e in rest):
+        rest.append(evidence(row, "started", facts.starts[row], ref))  # type: ignore[arg-type]
+        step = facts.first_step(row) if settled else _early_step(facts, row, last)
+        if step is not None:
+            rest.append(evidence(row, "step-started", step[0], ref, step=step[1]))
+            stepped = True
+        if row in failed:
+            rest.extend(outcome_evidence(row, facts.rows[row], ref))
+    if last is not None and stepped:
         head.append(evidence(producer.row, "step-finished", last[1], ref, step=last[0]))
-    return tuple(head + sorted(rest, key=lambda e: (e.time, _RANK.get(e.event, 9), e.task)))
+    rest.sort(key=lambda e: (e.time, _RANK.get(e.event, 9), e.task))
+    return (*head, *rest)
 
 
 def _reference(row: str, done: TaskView) -> list[Evidence]:
@@ -197,28 +211,24 @@ def _reference(row: str, done: TaskView) -> list[Evidence]:
 
 
 def _last_step(task: TaskView) -> tuple[str, datetime] | None:
-    finished = [(s.finished, s.name) for s in task.steps if s.finished is not None]
-    return (max(finished)[1], max(finished)[0]) if finished else None
+    """The name and end of the task's last step to finish (the latest; a tie goes to the greater name)."""
+    last = None
+    for s in task.steps:
+        if s.finished is not None and (last is None or (s.finished, s.name) > last):
+            last = (s.finished, s.name)
+    return None if last is None else (last[1], last[0])
 
 
-def _first_step(row: str, task: TaskView, ref: datetime | None) -> list[Evidence]:
-    begun = [(s.started, s.name) for s in task.steps if s.started is not None]
-    return [evidence(row, "step-started", min(begun)[0], ref, step=min(begun)[1])] if begun else []
+def _early_step(facts: RunFacts, row: str, last: tuple[str, datetime] | None) -> tuple[datetime, str] | None:
+    """The consumer's first step, if it started before the producer's ``last`` step finished (node clocks)."""
+    step = facts.first_step(row)
+    if last is None or step is None or sec(step[0]) >= sec(last[1]):
+        return None
+    return step
 
 
-def _early_step(row: str, task: TaskView, producer: TaskView, ref: datetime | None) -> list[Evidence]:
-    """The consumer's first step, when it started before the producer's last step finished (node clocks)."""
-    last = _last_step(producer)
-    begun = [(s.started, s.name) for s in task.steps if s.started is not None]
-    if last is None or not begun or sec(min(begun)[0]) >= sec(last[1]):
-        return []
-    at, step = min(begun)
-    return [evidence(row, "step-started", at, ref, step=step)]
-
-
-def _message(facts: RunFacts, producer: Use, group: Group, settled: bool) -> str:
+def _message(facts: RunFacts, producer: Use, rows: list[str], settled: bool) -> str:
     """What happened (who started when, on what, who failed) and what would fix it."""
-    rows = [u.row for u in group]
     done = facts.rows[producer.row]
     if settled:
         return _settled_message(facts, producer, rows)
@@ -227,18 +237,18 @@ def _message(facts: RunFacts, producer: Use, group: Group, settled: bool) -> str
         if done.end
         else f"while {producer.row} may still be writing it"
     )
-    what = f"{names(rows)} started {_when(facts, producer, group)}, reading {where(producer)} {settling}"
+    what = f"{names(rows)} started {_when(facts, producer, rows)}, reading {where(producer)} {settling}"
     clauses = trouble(facts, rows) + _step_clause(facts, producer, rows)
     fix = FIX_MANY if len(rows) > 1 else FIX_ONE.format(row=rows[0])
     return "; ".join([what, *clauses]) + ". " + fix
 
 
-def _when(facts: RunFacts, producer: Use, group: Group) -> str:
+def _when(facts: RunFacts, producer: Use, rows: list[str]) -> str:
     """``0s after build completed``, ``0-2s after…``, ``1s before… (clock skew)``, ``before build …``."""
-    end = facts.rows[producer.row].end
+    end = facts.end_secs[producer.row]
     if end is None:
         return f"before {producer.row} completed"
-    deltas = sorted({sec(facts.start(u)) - sec(end) for u in group})  # type: ignore[arg-type]
+    deltas = sorted({facts.start_secs[r] - end for r in rows})  # type: ignore[operator]
     lo, hi = deltas[0], deltas[-1]
     if lo == hi:
         side = "after" if lo >= 0 else "before"
@@ -250,18 +260,18 @@ def _when(facts: RunFacts, producer: Use, group: Group) -> str:
 
 
 def _step_clause(facts: RunFacts, producer: Use, rows: list[str]) -> list[str]:
-    done = facts.rows[producer.row]
-    early = [r for r in rows if _early_step(r, facts.rows[r], done, None)]
+    last = _last_step(facts.rows[producer.row])
+    early = [r for r in rows if _early_step(facts, r, last) is not None]
     if not early:
         return []
     return [f"the first step of {names(early)} began before {producer.row}'s last step finished"]
 
 
 def _settled_message(facts: RunFacts, producer: Use, rows: list[str]) -> str:
-    end = facts.rows[producer.row].end
-    deltas = sorted({sec(access(facts.rows[r])) - sec(end) for r in rows})  # type: ignore[arg-type]
+    end = facts.end_secs[producer.row]
+    deltas = sorted({facts.step_access(r) - end for r in rows})  # type: ignore[operator]
     span = f"{deltas[0]}s" if len(deltas) == 1 else f"{deltas[0]}-{deltas[-1]}s"
-    when = _when(facts, producer, [u for u in facts.uses if u.row in rows and u.storage == producer.storage])
+    when = _when(facts, producer, rows)  # every consumer used the producer's storage
     return (
         f"{names(rows)} started {when} on {where(producer)}, but their first steps began {span} after it, "
         f"once it had settled, and nothing failed. To depend on more than timing, add a readiness check "

@@ -18,18 +18,30 @@ from tektonwatch.timeline import RunView, TaskView
 
 
 class Order:
-    """Happens-before between pipeline task names; ``before(a, b)`` means ``b`` may only start after ``a``."""
+    """Happens-before between pipeline task names; ``before(a, b)`` means ``b`` may only start after ``a``.
+
+    Built once per run from the ancestor sets of ``closure``; every query is a set lookup (the detectors ask
+    for every pair of uses)."""
 
     def __init__(self, ancestors: Mapping[str, frozenset[str]]) -> None:
-        self._ancestors = ancestors
+        self._ancestors = {
+            node: found - {node} if node in found else found for node, found in ancestors.items()
+        }
+
+    def ancestors(self, b: str) -> frozenset[str]:
+        """Every task that happens-before ``b`` (never ``b`` itself)."""
+        return self._ancestors.get(b, NONE)
 
     def before(self, a: str, b: str) -> bool:
         """True when ``a`` happens-before ``b`` (never for ``a == b``)."""
-        return a != b and a in self._ancestors.get(b, frozenset())
+        return a in self._ancestors.get(b, NONE)
 
     def ordered(self, a: str, b: str) -> bool:
         """True when either happens-before the other."""
-        return self.before(a, b) or self.before(b, a)
+        return a in self._ancestors.get(b, NONE) or b in self._ancestors.get(a, NONE)
+
+
+NONE: frozenset[str] = frozenset()
 
 
 def order_of(view: RunView) -> Order:
@@ -45,7 +57,9 @@ def edges(run: PipelineRun) -> dict[str, set[str]]:
     regular = {t.name for t in run.tasks if not t.is_finally}
     preds: dict[str, set[str]] = {}
     for task in run.tasks:
-        direct = {n for n in (*task.run_after, *task.result_refs) if n in names}
+        direct = names.intersection(task.run_after)  # in runAfter's order, as a comprehension would add them
+        if task.result_refs:
+            direct.update(n for n in task.result_refs if n in names)
         if task.is_finally:
             direct |= regular
         preds[task.name] = direct - {task.name}
@@ -83,23 +97,26 @@ def _sec(at: datetime) -> int:
 def closure(preds: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     """Every ancestor of each node; cycles (an invalid DAG) are tolerated, never followed forever."""
     done: dict[str, frozenset[str]] = {}
+    visiting: set[str] = set()  # the path being followed; empty again after each walk
     for node in preds:
-        _ancestors(node, preds, done, set())
+        if node not in done:
+            _ancestors(node, preds, done, visiting)
     return done
 
 
 def _ancestors(
     node: str, preds: Mapping[str, Iterable[str]], done: dict[str, frozenset[str]], visiting: set[str]
 ) -> frozenset[str]:
-    if node in done:
-        return done[node]
-    if node in visiting:
-        return frozenset()
+    """The ancestors of ``node``, memoised in ``done``; a parent still being visited (a cycle) adds none."""
     visiting.add(node)
     found: set[str] = set()
     for parent in preds.get(node, ()):
         found.add(parent)
-        found |= _ancestors(parent, preds, done, visiting)
+        above = done.get(parent)
+        if above is None:
+            above = NONE if parent in visiting else _ancestors(parent, preds, done, visiting)
+        found |= above
     visiting.discard(node)
-    done[node] = frozenset(found - {node})
+    found.discard(node)
+    done[node] = frozenset(found)
     return done[node]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 
 import msgspec
 
@@ -33,6 +32,8 @@ IO_PHRASES = (
 """Failure messages that look like I/O on the artifact (matched case-insensitively)."""
 
 NAMES_SHOWN = 4
+INFINITY = float("inf")
+FAILED, SUCCEEDED = Status.FAILED, Status.SUCCEEDED  # looked up once: an Enum member lookup is slow on 3.11
 
 
 class RaceSettings(msgspec.Struct, frozen=True):
@@ -47,34 +48,62 @@ class RaceSettings(msgspec.Struct, frozen=True):
 
 
 class RunFacts:
-    """One run's timeline, order and storage uses, with rows looked up by label."""
+    """One run's timeline, order and storage uses, with the per-row facts the detectors share.
+
+    The detectors ask for a row's start, its whole seconds and the writers of a storage once per pair of uses;
+    each is computed here once per run (the analysis of a run is meant to cost well under a millisecond).
+
+    ``rows``: task rows by label (``push[1]`` for a matrix child); ``starts``: each row's ``first_start``;
+    ``start_secs``/``end_secs``: ``sec`` of its first start and of its end (None when there is none yet, or it
+    finished without a recorded end); ``end_stamps``: its end as a POSIX timestamp (infinity when there is
+    none); ``above``: the tasks that happen-before each task with a use; ``writers``: the started writers of
+    each storage, in use order — the only uses that can be a producer — each with the tasks before it.
+    """
 
     def __init__(self, view: RunView, order: Order, uses: list[Use], settings: RaceSettings) -> None:
         self.view, self.order, self.uses, self.settings = view, order, uses, settings
-
-    @cached_property
-    def rows(self) -> dict[str, TaskView]:
-        """Task rows by label (``push[1]`` for a matrix child)."""
-        return {label(t): t for t in self.view.tasks}
-
-    @property
-    def namespace(self) -> str:
-        """The run's namespace."""
-        return self.view.namespace
-
-    @property
-    def name(self) -> str:
-        """The run's name."""
-        return self.view.name
+        self.namespace, self.name = view.namespace, view.name
+        self.rows: dict[str, TaskView] = {}
+        self.starts: dict[str, datetime | None] = {}
+        self.start_secs: dict[str, int | None] = {}
+        self.end_secs: dict[str, int | None] = {}
+        self.end_stamps: dict[str, float] = {}
+        for task in view.tasks:  # a later row of the same label replaces an earlier one, in every index
+            row, start = label(task), first_start(task)
+            self.rows[row], self.starts[row] = task, start
+            self.start_secs[row] = None if start is None else sec(start)
+            end = INFINITY if task.end is None else task.end.timestamp()  # sec(task.end) is int(end)
+            self.end_stamps[row], self.end_secs[row] = end, None if task.end is None else int(end)
+        self.above = {use.task: order.ancestors(use.task) for use in uses}
+        self.writers: dict[str, list[tuple[Use, frozenset[str]]]] = {}
+        for use in uses:
+            if use.writer and self.starts[use.row] is not None:
+                self.writers.setdefault(use.storage, []).append((use, self.above[use.task]))
+        self._first_steps: dict[str, tuple[datetime, str] | None] = {}
+        self._accesses: dict[str, int | None] = {}
 
     def start(self, use: Use) -> datetime | None:
         """When the row of ``use`` first started."""
-        return self._starts[use.row]
+        return self.starts[use.row]
 
-    @cached_property
-    def _starts(self) -> dict[str, datetime | None]:
-        """``first_start`` of every row, once (the detectors ask for it per pair of uses)."""
-        return {row: first_start(task) for row, task in self.rows.items()}
+    def first_step(self, row: str) -> tuple[datetime, str] | None:
+        """The start and name of the row's first step (the earliest; a tie goes to the lesser name) if any."""
+        if row not in self._first_steps:
+            first = None
+            for s in self.rows[row].steps:
+                if s.started is not None and (first is None or (s.started, s.name) < first):
+                    first = (s.started, s.name)
+            self._first_steps[row] = first
+        return self._first_steps[row]
+
+    def step_access(self, row: str) -> int | None:
+        """When the row could first touch a workspace, in whole seconds, if its first step container's start
+        is known and it was not retried (earlier attempts' steps are not recorded); else None."""
+        if row not in self._accesses:
+            step, task = self.first_step(row), self.rows[row]
+            retried = task.task_run is not None and task.task_run.retries
+            self._accesses[row] = None if step is None or retried else sec(step[0])
+        return self._accesses[row]
 
 
 def sec(at: datetime) -> int:
@@ -84,40 +113,29 @@ def sec(at: datetime) -> int:
 
 def first_start(task: TaskView) -> datetime | None:
     """When the task first started: the first attempt of a retried TaskRun, else its start."""
-    attempts = task.task_run.retries if task.task_run else ()
-    starts = [a.start for a in attempts if a.start is not None]
+    if task.task_run is None or not task.task_run.retries:
+        return task.start
+    starts = [a.start for a in task.task_run.retries if a.start is not None]
     if task.start is not None:
         starts.append(task.start)
     return min(starts, default=None)
 
 
-def access(task: TaskView) -> datetime | None:
-    """When the task could first touch a workspace: its first step container's start when known (and it was
-    not retried: earlier attempts' steps are not recorded), else when it first started."""
-    if stepped(task):
-        return min(s.started for s in task.steps if s.started is not None)
-    return first_start(task)
-
-
-def stepped(task: TaskView) -> bool:
-    """True when the first step's start is known (the access time is the container's, not the TaskRun's)."""
-    return any(s.started is not None for s in task.steps) and not (task.task_run and task.task_run.retries)
-
-
 def failed_attempts(task: TaskView) -> list[datetime]:
     """When each earlier, failed attempt of a retried TaskRun completed."""
-    attempts = task.task_run.retries if task.task_run else ()
-    return [a.completion for a in attempts if a.status is Status.FAILED and a.completion is not None]
+    if task.task_run is None or not task.task_run.retries:
+        return []
+    return [a.completion for a in task.task_run.retries if a.status is FAILED and a.completion is not None]
 
 
 def has_failed(task: TaskView) -> bool:
     """True when the task failed, or one of its earlier attempts did."""
-    return task.status is Status.FAILED or bool(failed_attempts(task))
+    return task.status is FAILED or bool(failed_attempts(task))
 
 
 def io_phrase(task: TaskView) -> str:
     """The first I/O phrase in a failed task's reason or messages (its steps' too), or an empty string."""
-    if task.status is not Status.FAILED:
+    if task.status is not FAILED:
         return ""
     texts = [task.reason, task.message, *(f"{s.reason} {s.message}" for s in task.steps)]
     text = " ".join(texts).lower()
@@ -133,7 +151,7 @@ def evidence(task: str, event: str, at: datetime, reference: datetime | None, st
 def outcome_evidence(row: str, task: TaskView, reference: datetime | None) -> list[Evidence]:
     """A row's failures: each failed earlier attempt, and its final failure (``failed`` at completion)."""
     found = [evidence(row, "attempt-failed", at, reference) for at in failed_attempts(task)]
-    if task.status is Status.FAILED and task.end is not None:
+    if task.status is FAILED and task.end is not None:
         found.append(evidence(row, "failed", task.end, reference))
     return found
 
@@ -166,7 +184,7 @@ def trouble(facts: RunFacts, rows: Sequence[str]) -> list[str]:
             clauses.append(f"{row} failed with an I/O error ({phrase})")
         elif twin:
             clauses.append(f"{row} failed while {twin}, running the same Task, succeeded")
-        elif task.status is Status.FAILED:
+        elif task.status is FAILED:
             clauses.append(f"{row} failed")
         else:
             clauses.append(f"{row} failed an attempt and was retried")
@@ -185,6 +203,6 @@ def _succeeded_twin(facts: RunFacts, row: str, rows: Sequence[str]) -> str:
     twins = [
         r
         for r in rows
-        if r != row and ref and task_ref(facts.rows[r]) == ref and facts.rows[r].status is Status.SUCCEEDED
+        if r != row and ref and task_ref(facts.rows[r]) == ref and facts.rows[r].status is SUCCEEDED
     ]
     return twins[0] if twins else ""

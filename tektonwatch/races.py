@@ -39,7 +39,10 @@ def analyse(view: RunView, settings: RaceSettings | None = None) -> Analysis:
     """Analyse one run (a standalone TaskRun has nothing to race with: an empty analysis)."""
     if view.run is None:
         return Analysis()
-    facts = RunFacts(view=view, order=order_of(view), uses=uses_of(view), settings=settings or RaceSettings())
+    uses = uses_of(view)
+    if not uses:
+        return Analysis()  # nothing shared, nothing to race on
+    facts = RunFacts(view=view, order=order_of(view), uses=uses, settings=settings or RaceSettings())
     fresh, handoffs, co_consumers = fresh_findings(facts)
     found = fresh + concurrent_findings(facts, co_consumers)
     return Analysis(
@@ -50,8 +53,8 @@ def analyse(view: RunView, settings: RaceSettings | None = None) -> Analysis:
 
 def finding_order(finding: Finding) -> tuple[int, datetime | None, str, tuple[str, ...]]:
     """Sort key: severity descending, the first evidence instant, then kind and tasks (a stable tie-break)."""
-    first = min((e.time for e in finding.evidence), default=None)
-    return (-finding.severity.rank, first, finding.kind.value, finding.tasks)
+    first = min([e.time for e in finding.evidence], default=None)
+    return (-finding.severity.rank, first, finding.kind, finding.tasks)  # a StrEnum sorts as its value
 
 
 class _Entry(msgspec.Struct, frozen=True):

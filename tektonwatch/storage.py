@@ -48,6 +48,8 @@ def storage_key(storage: Storage) -> str | None:
 
 def components(sub_path: str) -> Path:
     """A subPath as whole path components; ``""``, ``/`` and ``.`` are the root (no components)."""
+    if not sub_path:
+        return ()
     return tuple(part for part in sub_path.split("/") if part not in ("", "."))
 
 
@@ -62,6 +64,8 @@ def overlaps(a: Path, b: Path) -> bool:
     ``out`` contains ``out/reports`` but not ``outside``. A component holding an unresolved ``$(…)`` variable
     matches any component, so an unresolved subPath never hides a shared artifact.
     """
+    if not a or not b or a == b:
+        return True
     return all(_same_component(x, y) for x, y in zip(a, b, strict=False))  # a prefix of the other
 
 
@@ -78,57 +82,81 @@ def uses_of(view: RunView) -> list[Use]:
     """Every mount of identifiable storage by every task row of the run, in row order."""
     if view.run is None:
         return []
+    bound = bindings_of(view.run)
     found: list[Use] = []
     for task in view.tasks:
-        found.extend(task_uses(view.run, task))
+        found.extend(task_uses(view.run, task, bound))
     return found
 
 
-def task_uses(run: PipelineRun, task: TaskView) -> list[Use]:
-    """The mounts of one task row: through its pipeline-task spec, else through its TaskRun's bindings."""
-    read_only = _read_only_names(task)
+Resolved = tuple[str | None, Path, bool]  # (storage key, subPath components, writable)
+
+
+def resolve(binding: Binding) -> Resolved:
+    """A binding's storage key (None when never shared), its subPath, and whether pods may write it."""
+    storage = binding.storage
+    writable = not storage.read_only and storage.kind not in READ_ONLY_KINDS
+    return storage_key(storage), components(binding.sub_path), writable
+
+
+def bindings_of(run: PipelineRun) -> dict[str, Resolved]:
+    """The run's workspace bindings by name, resolved once per run (not once per task)."""
+    return {b.name: resolve(b) for b in run.bindings}
+
+
+def task_uses(run: PipelineRun, task: TaskView, bound: dict[str, Resolved] | None = None) -> list[Use]:
+    """The mounts of one task row: through its pipeline-task spec, else through its TaskRun's bindings.
+
+    ``bound`` is ``bindings_of(run)``, when the caller resolves many rows of one run."""
     spec_ws = task.spec.workspaces if task.spec else ()
-    pairs = _from_spec(run, task.task_run, spec_ws) if spec_ws else _from_taskrun(task.task_run)
+    if spec_ws:
+        mounts = _from_spec(bindings_of(run) if bound is None else bound, task.task_run, spec_ws)
+    else:
+        mounts = _from_taskrun(task.task_run)
+    if not mounts:
+        return []
+    read_only, row = _read_only_names(task), label(task)
     uses: list[Use] = []
-    for task_ws, pipeline_ws, storage, path in pairs:
-        key = storage_key(storage)
-        if key is None:
-            continue
-        writer = not storage.read_only and storage.kind not in READ_ONLY_KINDS and task_ws not in read_only
-        uses.append(
-            Use(task=task.name, row=label(task), workspace=pipeline_ws, storage=key, path=path, writer=writer)
-        )
+    for task_ws, pipeline_ws, (key, path, writable) in mounts:
+        if key is not None:
+            writer = writable and task_ws not in read_only
+            uses.append(
+                Use(task=task.name, row=row, workspace=pipeline_ws, storage=key, path=path, writer=writer)
+            )
     return uses
 
 
-Mount = tuple[str, str, Storage, Path]  # (task workspace, pipeline workspace, storage, path)
+Mount = tuple[str, str, Resolved]  # (task workspace, pipeline workspace, what it resolves to)
 
 
-def _from_spec(run: PipelineRun, tr: TaskRun | None, spec_ws: tuple[TaskWorkspace, ...]) -> list[Mount]:
-    run_bindings = {b.name: b for b in run.bindings}
-    own = {b.name: b for b in tr.bindings} if tr else {}
+def _from_spec(
+    bound: dict[str, Resolved], tr: TaskRun | None, spec_ws: tuple[TaskWorkspace, ...]
+) -> list[Mount]:
     mounts: list[Mount] = []
     for tw in spec_ws:
-        binding: Binding | None = run_bindings.get(tw.workspace)
-        if binding is not None:
-            mounts.append((tw.name, tw.workspace, binding.storage, joined(binding.sub_path, tw.sub_path)))
-        elif tw.name in own:
-            mine = own[tw.name]
-            mounts.append((tw.name, tw.workspace, mine.storage, joined(mine.sub_path)))
+        if tw.workspace in bound:
+            key, path, writable = bound[tw.workspace]
+            if tw.sub_path:  # joined(binding's, task's); most task workspaces mount the binding as it is
+                path += components(tw.sub_path)
+            mounts.append((tw.name, tw.workspace, (key, path, writable)))
+        elif tr is not None:
+            mine = next((b for b in reversed(tr.bindings) if b.name == tw.name), None)  # the last one wins
+            if mine is not None:
+                mounts.append((tw.name, tw.workspace, resolve(mine)))
     return mounts
 
 
 def _from_taskrun(tr: TaskRun | None) -> list[Mount]:
     if tr is None:
         return []
-    return [(b.name, b.name, b.storage, joined(b.sub_path)) for b in tr.bindings]
+    return [(b.name, b.name, resolve(b)) for b in tr.bindings]
 
 
-def _read_only_names(task: TaskView) -> frozenset[str]:
+def _read_only_names(task: TaskView) -> tuple[str, ...]:
     """Task workspaces declared ``readOnly``: from the TaskRun's resolved taskSpec, else the inline one."""
     tr = task.task_run
     if tr is not None and tr.read_only_workspaces is not None:
-        return frozenset(tr.read_only_workspaces)
+        return tr.read_only_workspaces
     if task.spec is not None and task.spec.read_only_workspaces is not None:
-        return frozenset(task.spec.read_only_workspaces)
-    return frozenset()
+        return task.spec.read_only_workspaces
+    return ()
