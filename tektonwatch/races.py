@@ -11,6 +11,7 @@ This module must never import rich, textual or kubernetes, and never reads the c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import msgspec
@@ -19,8 +20,9 @@ from tektonwatch.concurrent import concurrent_findings
 from tektonwatch.findings import Finding, Handoff
 from tektonwatch.fresh import fresh_findings
 from tektonwatch.happens import order_of
-from tektonwatch.model import PipelineRun, TaskRun
+from tektonwatch.model import PipelineRun
 from tektonwatch.racefacts import RaceSettings, RunFacts
+from tektonwatch.runcache import RunCache
 from tektonwatch.storage import uses_of
 from tektonwatch.store import Key, Snapshot
 from tektonwatch.timeline import RunView, build_run
@@ -57,53 +59,39 @@ def finding_order(finding: Finding) -> tuple[int, datetime | None, str, tuple[st
     return (-finding.severity.rank, first, finding.kind, finding.tasks)  # a StrEnum sorts as its value
 
 
-class _Entry(msgspec.Struct, frozen=True):
-    records: tuple[PipelineRun | TaskRun, ...]
-    analysis: Analysis
-
-
 class Analyzer:
-    """An incremental cache of analyses, keyed by PipelineRun (namespace, name).
+    """An incremental cache of analyses, keyed by PipelineRun (namespace, name) (``runcache.RunCache``).
 
     A run is re-analysed only when its PipelineRun or one of its TaskRuns is a different record than last time
-    (records are immutable: a change is a new record). When snapshots arrive in sequence, a run the snapshot
-    did not ``touch`` is reused without even looking at its TaskRuns. ``recomputed`` names the runs the last
-    call analysed afresh. Not thread-safe: one owner (the thread that builds frames).
+    (records are immutable: a change is a new record); in a sequence of snapshots only the runs a snapshot
+    ``touch``-ed are looked at. ``recomputed`` names the runs the last call analysed afresh. Not thread-safe:
+    one owner (the thread that builds frames).
     """
 
     def __init__(self, settings: RaceSettings | None = None) -> None:
         self.settings = settings or RaceSettings()
-        self.recomputed: frozenset[Key] = frozenset()
-        self._cache: dict[Key, _Entry] = {}
-        self._version: int | None = None
+        self._runs: RunCache[Analysis] = RunCache(self._analyse)
+        self._views: Mapping[Key, RunView] = {}
 
-    def analyse(self, snapshot: Snapshot) -> dict[Key, Analysis]:
-        """The analysis of every PipelineRun in ``snapshot``."""
-        in_sequence = self._version is not None and snapshot.version == self._version + 1
-        recomputed: set[Key] = set()
-        fresh: dict[Key, _Entry] = {}
-        for key, run in snapshot.pipeline_runs.items():
-            fresh[key] = self._entry(snapshot, key, run, in_sequence, recomputed)
-        self._cache, self._version, self.recomputed = fresh, snapshot.version, frozenset(recomputed)
-        return {key: entry.analysis for key, entry in fresh.items()}
+    @property
+    def recomputed(self) -> frozenset[Key]:
+        """The runs the last ``analyse`` analysed afresh."""
+        return self._runs.recomputed
+
+    def analyse(self, snapshot: Snapshot, views: Mapping[Key, RunView] | None = None) -> Mapping[Key, Analysis]:
+        """The analysis of every PipelineRun in ``snapshot``. ``views``, the same snapshot's assembled runs
+        (``Timelines.by_key``), saves assembling the changed ones again."""
+        self._views = views or {}
+        try:
+            return self._runs.update(snapshot)
+        finally:
+            self._views = {}
 
     def findings(self, snapshot: Snapshot) -> tuple[Finding, ...]:
         """Every finding of every run in ``snapshot``, in finding order."""
         found = [f for analysis in self.analyse(snapshot).values() for f in analysis.findings]
         return tuple(sorted(found, key=lambda f: (*finding_order(f), f.namespace, f.pipeline_run)))
 
-    def _entry(
-        self, snapshot: Snapshot, key: Key, run: PipelineRun, in_sequence: bool, recomputed: set[Key]
-    ) -> _Entry:
-        held = self._cache.get(key)
-        if held is not None and in_sequence and key not in snapshot.touched and held.records[0] is run:
-            return held
-        records: tuple[PipelineRun | TaskRun, ...] = (run, *snapshot.taskruns_of(run))
-        if held is not None and _same_records(held.records, records):
-            return held
-        recomputed.add(key)
-        return _Entry(records, analyse(build_run(snapshot, run), self.settings))
-
-
-def _same_records(a: tuple[PipelineRun | TaskRun, ...], b: tuple[PipelineRun | TaskRun, ...]) -> bool:
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+    def _analyse(self, snapshot: Snapshot, run: PipelineRun) -> Analysis:
+        view = self._views.get((run.namespace, run.name))
+        return analyse(view if view is not None else build_run(snapshot, run), self.settings)

@@ -112,7 +112,8 @@ class Model:
         """Take a new snapshot."""
         self.snapshot = snapshot
         self.views = self.timelines.build(snapshot)
-        self.analyses = {f"{ns}/{name}": a for (ns, name), a in self.analyzer.analyse(snapshot).items()}
+        analyses = self.analyzer.analyse(snapshot, self.timelines.by_key)
+        self.analyses = {f"{ns}/{name}": a for (ns, name), a in analyses.items()}
 
     def picture(self, now: datetime) -> Picture:
         """The runs in scope at ``now`` and their analyses."""

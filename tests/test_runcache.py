@@ -15,7 +15,8 @@ HEALTH = SourceHealth(kind="kube")
 
 
 def run_of(name: str) -> RunBuilder:
-    p = PipelineBuilder("release", namespace=NS).task("build").task("push", run_after=["build"])
+    p = PipelineBuilder("release", namespace=NS).task("build", workspaces={"source": "source"})
+    p.task("push", run_after=["build"], workspaces={"source": "source"}).bind("source", pvc="release-pvc")
     run = p.run(name, "2025-10-27T18:00:00Z")
     run.task_ran("build", "2025-10-27T18:00:00Z", "2025-10-27T18:05:00Z")
     run.task_started("push", "2025-10-27T18:05:01Z")
@@ -92,3 +93,17 @@ def test_timelines_give_what_build_all_gives_at_every_step() -> None:
         snap = store.snapshot(HEALTH)
         assert timelines.build(snap) == build_all(snap)
         runs.reverse()
+
+
+def test_analyses_from_the_timelines_views_equal_analyses_from_scratch() -> None:
+    from tektonwatch.races import Analyzer
+
+    runs = [run_of("a"), run_of("b")]
+    store, timelines, analyzer = Store(), Timelines(), Analyzer()
+    for at in ("2025-10-27T18:01:00Z", "2025-10-27T18:05:30Z", "2025-10-27T18:09:00Z"):
+        apply(store, [obj for run in runs for obj in run.objects(at)], "MODIFIED")
+        snap = store.snapshot(HEALTH)
+        timelines.build(snap)
+        analyses = dict(analyzer.analyse(snap, timelines.by_key))
+        assert analyses == dict(Analyzer().analyse(snap))
+    assert analyses[(NS, "a")].handoffs  # push started 1 s after build completed: a hot handoff

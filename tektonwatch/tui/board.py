@@ -62,8 +62,9 @@ class Board:
     def build(cls, snapshot: Snapshot, analyzer: Analyzer, timelines: Timelines | None = None) -> Board:
         """Assemble and analyse ``snapshot``; ``analyzer`` (and ``timelines``, when given) redo only the runs it
         changed, so each must serve one thread and see the snapshots in order."""
-        analyses = {f"{ns}/{name}": a for (ns, name), a in analyzer.analyse(snapshot).items()}
         views = timelines.build(snapshot) if timelines is not None else build_all(snapshot)
+        by_key = timelines.by_key if timelines is not None else None
+        analyses = {f"{ns}/{name}": a for (ns, name), a in analyzer.analyse(snapshot, by_key).items()}
         return cls(snapshot, tuple(views), MappingProxyType(analyses))
 
     def picture(self, scope: Scope, flt: Filter, now: datetime) -> Picture:
