@@ -9,7 +9,8 @@ The store first holds the listed cluster (as after a real first sync), so every 
 a flood (batches as ``ingest.Pipeline`` cuts them, at most one snapshot per 0.25 s) for events per second, and
 the steady case of 200 events/s (batches of 50 per 0.25 s) for CPU seconds per event, from which the share of
 one core at 200 events/s follows. For information, the same steady case through ``tektonwatch watch``'s
-``Model.update`` (which re-assembles every run's timeline per snapshot; still no drawing). The stream is fed from memory in 64 KiB reads. Prints JSON figures.
+``Model.update`` (which also keeps every run's timeline up to date for the frame; still no drawing). The stream
+is fed from memory in 64 KiB reads. Prints JSON figures.
 """
 
 from __future__ import annotations

@@ -204,7 +204,7 @@ def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs
         Row("watch ingest CPU at 200 events/s, % of one core", label, ing["core_share_at_200"], 2.0, unit="%",
             detail=f"{ing['cpu_per_event_us']:.0f} µs CPU per event"),
         Row("  info: the same through watch's Model.update (no drawing)", label, ing["watch_model_share_at_200"],
-            None, unit="%", detail="re-assembles every run's timeline per snapshot"),
+            None, unit="%", detail="also keeps every run's timeline for the frame"),
         Row("memory held per 10,000 TaskRuns (+ PipelineRuns)", label, mem["mb_per_10k"], 40.0, unit="MB",
             detail=f"{mem['held_mb']:.1f} MB for {mem['taskruns']:,} TaskRuns"),
     ]

@@ -265,7 +265,7 @@ _share = _SHARED.setdefault
 def _one(value: _T) -> _T:
     """The one shared object equal to ``value`` (an instant, a label pair): a run's objects repeat the same
     seconds and labels (15,000 distinct instants among 60,000 in 5,000 TaskRuns, 1,000 distinct label pairs
-    among 41,000). The table is emptied past ``_SHARED_MAX`` (see ``_labels``), so it cannot grow without end."""
+    among 41,000). The table is emptied past ``_SHARED_MAX`` (see ``_pairs``), so it cannot grow without end."""
     return _share(value, value)  # type: ignore[no-any-return]
 
 
