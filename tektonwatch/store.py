@@ -9,9 +9,10 @@ This module must never import rich, textual or kubernetes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from datetime import datetime
 from types import MappingProxyType
+from typing import TypeVar
 
 import msgspec
 
@@ -19,6 +20,58 @@ from tektonwatch.health import SourceHealth
 from tektonwatch.model import PipelineRun, Run, TaskRun
 
 Key = tuple[str, str]
+V = TypeVar("V")
+SHARDS = 256  # ~80 TaskRuns a shard at 20,000: a batch of changes copies a few small dicts, not the whole map
+
+
+class Sharded(Mapping[Key, V]):
+    """A read-only map kept as ``SHARDS`` dicts by key hash. Snapshots share the shards a batch did not change
+    (``Store`` copies a shard before its first change after a snapshot), so freezing a snapshot costs the
+    batch's changes, not the cluster's size (a copy of 20,000 TaskRuns per snapshot was ~8 µs per watch event)."""
+
+    __slots__ = ("_len", "_shards")
+
+    def __init__(self, shards: tuple[dict[Key, V], ...]) -> None:
+        self._shards = shards
+        self._len = sum(map(len, shards))
+
+    def __getitem__(self, key: Key) -> V:
+        return self._shards[hash(key) % SHARDS][key]
+
+    def get(self, key: Key, default: V | None = None) -> V | None:  # type: ignore[override]
+        return self._shards[hash(key) % SHARDS].get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._shards[hash(key) % SHARDS]
+
+    def __iter__(self) -> Iterator[Key]:
+        for shard in self._shards:
+            yield from shard
+
+    def __len__(self) -> int:
+        return self._len
+
+    def items(self) -> ItemsView[Key, V]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
+
+class _Items(ItemsView[Key, V]):
+    _mapping: Sharded[V]
+
+    def __iter__(self) -> Iterator[tuple[Key, V]]:
+        for shard in self._mapping._shards:
+            yield from shard.items()
+
+
+class _Values(ValuesView[V]):
+    _mapping: Sharded[V]
+
+    def __iter__(self) -> Iterator[V]:
+        for shard in self._mapping._shards:
+            yield from shard.values()
 
 
 def newer_or_equal(held: str, incoming: str) -> bool:
@@ -79,19 +132,20 @@ class Store:
 
     def __init__(self) -> None:
         self._prs: dict[Key, PipelineRun] = {}
-        self._trs: dict[Key, TaskRun] = {}
+        self._trs: list[dict[Key, TaskRun]] = [{} for _ in range(SHARDS)]
+        self._shared: set[int] = set()  # TaskRun shards the last snapshot holds: copied before a change
         self._children: dict[Key, frozenset[str]] = {}
         self._touched: set[Key] = set()
         self._version = 0
 
     def __len__(self) -> int:
-        return len(self._prs) + len(self._trs)
+        return len(self._prs) + sum(map(len, self._trs))
 
     def apply(self, kind: str, record: Run) -> bool:
         """Apply one event (``ADDED``/``MODIFIED``/``DELETED``); return False when it was stale and ignored."""
-        table: dict[Key, PipelineRun] | dict[Key, TaskRun]
-        table = self._prs if isinstance(record, PipelineRun) else self._trs
         key = (record.namespace, record.name)
+        table: dict[Key, PipelineRun] | dict[Key, TaskRun]
+        table = self._prs if isinstance(record, PipelineRun) else self._shard(key)
         held = table.get(key)
         if held is not None and held.uid == record.uid and not newer_or_equal(
             held.resource_version, record.resource_version
@@ -108,6 +162,14 @@ class Store:
             self._index(record)
         self._touch(record)
         return True
+
+    def _shard(self, key: Key) -> dict[Key, TaskRun]:
+        """The TaskRun shard of ``key``, copied first when the last snapshot shares it."""
+        index = hash(key) % SHARDS
+        if index in self._shared:
+            self._trs[index] = dict(self._trs[index])
+            self._shared.discard(index)
+        return self._trs[index]
 
     def _touch(self, record: Run) -> None:
         if isinstance(record, PipelineRun):
@@ -131,15 +193,16 @@ class Store:
 
     def keys(self) -> set[tuple[str, str, str]]:
         """Every held object as (kind, namespace, name): used by relists to find what vanished."""
-        return {("PipelineRun", *k) for k in self._prs} | {("TaskRun", *k) for k in self._trs}
+        return {("PipelineRun", *k) for k in self._prs} | {("TaskRun", *k) for shard in self._trs for k in shard}
 
     def snapshot(self, health: SourceHealth, problems: tuple[str, ...] = (), at: datetime | None = None) -> Snapshot:
         """Freeze the current state; the touched set starts afresh."""
         self._version += 1
         touched, self._touched = frozenset(self._touched), set()
+        self._shared = set(range(SHARDS))
         return Snapshot(
             pipeline_runs=MappingProxyType(dict(self._prs)),
-            task_runs=MappingProxyType(dict(self._trs)),
+            task_runs=Sharded(tuple(self._trs)),
             children=MappingProxyType(dict(self._children)),
             health=health,
             version=self._version,
