@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from tektonwatch.model import PipelineRun
+from tektonwatch.model import PipelineRun, PipelineTask
 from tektonwatch.timeline import RunView, TaskView
 
 
@@ -47,8 +47,26 @@ NONE: frozenset[str] = frozenset()
 def order_of(view: RunView) -> Order:
     """The run's happens-before order: from its DAG when the spec is resolved, else inferred from times."""
     if view.run is not None and view.run.tasks:
-        return Order(closure(edges(view.run)))
+        return _dag_order(view.run)
     return Order(closure(observed_edges(view.tasks)))
+
+
+_ORDERS: dict[int, tuple[tuple[PipelineTask, ...], Order]] = {}
+_ORDERS_MAX = 1024
+
+
+def _dag_order(run: PipelineRun) -> Order:
+    """The order of a resolved DAG, computed once per tasks tuple: the model shares one tuple among the runs of
+    one pipeline spec, so a watch re-analysing a run of a known pipeline skips the closure. Keyed by identity;
+    the entry holds the tuple, so the id cannot be reused while it is cached."""
+    held = _ORDERS.get(id(run.tasks))
+    if held is not None and held[0] is run.tasks:
+        return held[1]
+    if len(_ORDERS) >= _ORDERS_MAX:
+        _ORDERS.clear()
+    order = Order(closure(edges(run)))
+    _ORDERS[id(run.tasks)] = (run.tasks, order)
+    return order
 
 
 def edges(run: PipelineRun) -> dict[str, set[str]]:
