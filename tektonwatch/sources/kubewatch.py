@@ -220,9 +220,7 @@ class Watcher:
         fast = None if self.cache.record_raw else decode_event(line)
         if fast is not None and fast[0] in kr.CHANGES:  # one typed pass: the common case
             self.advance(fast[0], Held(fast[1], None))
-            self.expired_in_row = 0
-            self.count(events=1)
-            return 1
+            return self.seen()
         if not line.strip():
             return 0
         try:
@@ -240,6 +238,10 @@ class Watcher:
             raise self.error_event(obj)
         else:
             self.problem(f"ignoring a watch event of unknown type {ev.type[:40]!r}")
+        return self.seen()
+
+    def seen(self) -> int:
+        """Count one event read; return 1."""
         self.expired_in_row = 0  # the version is good again: a later 410 relists at once
         self.count(events=1)
         return 1
