@@ -361,20 +361,30 @@ async def test_question_mark_shows_help_and_escape_closes_it():
 
 # ---- live ----------------------------------------------------------------------------------------------------
 
-async def test_a_live_update_adds_a_run_and_keeps_the_selection():
-    """After the listing (both demo runs), a new run arrives over the watch and joins the list."""
+@pytest.mark.parametrize("moved", [False, True], ids=["following", "moved"])
+async def test_a_live_update_adds_a_run_and_the_cursor_follows_until_the_user_moves(moved):
+    """After the listing (both demo runs), a new run arrives over the watch and joins the list at the top. Until
+    the user moves the cursor, it follows the newest run; once moved, the selected run stays selected."""
     clock = FrozenClock(AFTER_DEMO)
     app, source = live_app(clock)
     async with app.run_test(size=(120, 40)) as pilot:
         assert "waiting for the first listing" in screen_text(app)
         source.feed(demo_events())
         await until(pilot, lambda: runs(app).keys == (Q4, FULL))
+        assert runs(app).selected == Q4
+        if moved:
+            await pilot.press("j")
+            assert runs(app).selected == FULL
         source.feed([Change("ADDED", decode(obj)) for _, kind, obj in
                      watch_events([lint_run("lint-7", "2025-10-27T18:49:00Z", "private-ai")], AFTER_DEMO,
                                   AFTER_DEMO) if kind != "SYNCED"])
         await until(pilot, lambda: len(runs(app).keys) == 3)
-        assert runs(app).keys[0] == "private-ai/lint-7" and runs(app).selected == Q4
+        assert runs(app).keys[0] == "private-ai/lint-7"
+        assert runs(app).selected == (FULL if moved else "private-ai/lint-7")
         assert "lint-7" in screen_text(app)
+        if moved:
+            await pilot.press("home")  # back to the top: following again
+            assert runs(app).following and runs(app).selected == "private-ai/lint-7"
 
 
 async def test_running_durations_grow_with_the_clock_without_a_new_snapshot():

@@ -98,6 +98,7 @@ class RunList(ScrollView, can_focus=True):
         self.table = RunTable()
         self.selected: str | None = None
         self.cursor = 0
+        self.following = True  # on the newest run until the user moves away from the first row
         self._keys: tuple[str, ...] = ()
         self._header = Text()
         self._lines: list[Text] = []
@@ -109,11 +110,15 @@ class RunList(ScrollView, can_focus=True):
         return self._keys
 
     def show(self, table: RunTable) -> None:
-        """Show ``table``; the selected run stays selected wherever it moved (a vanished one hands the cursor
-        to the row now at its place)."""
+        """Show ``table``. Until the user moves the cursor it stays on the first row, the newest run (a run that
+        starts is the one to look at); after that the selected run stays selected wherever it moved (a vanished
+        one hands the cursor to the row now at its place)."""
         self.table, self._keys = table, table.keys
         self._layout()
-        index = self._keys.index(self.selected) if self.selected in self._keys else self.cursor
+        if self.following:
+            index = 0
+        else:
+            index = self._keys.index(self.selected) if self.selected in self._keys else self.cursor
         self._move_to(index)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -157,15 +162,20 @@ class RunList(ScrollView, can_focus=True):
 
     def action_move(self, delta: int) -> None:
         """Move the cursor by ``delta`` rows."""
-        self._move_to(self.cursor + delta)
+        self._steer(self.cursor + delta)
 
     def action_page(self, direction: int) -> None:
         """Move the cursor by a screenful."""
-        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 2))
+        self._steer(self.cursor + direction * max(1, self.scrollable_content_region.height - 2))
 
     def action_jump(self, index: int) -> None:
-        """Go to the first row (0) or the last (-1)."""
-        self._move_to(index if index >= 0 else len(self._keys) - 1)
+        """Go to the first row (0: follow the newest run again) or the last (-1)."""
+        self._steer(index if index >= 0 else len(self._keys) - 1)
+
+    def _steer(self, index: int) -> None:
+        """The user moved the cursor: it stops following the newest run, unless it is back on the first row."""
+        self._move_to(index)
+        self.following = self.cursor == 0
 
     def action_choose(self) -> None:
         """Ask for the selected run's detail."""
@@ -177,7 +187,7 @@ class RunList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return
-        self._move_to(round(self.scroll_offset.y) + offset.y - 1)
+        self._steer(round(self.scroll_offset.y) + offset.y - 1)
         if event.chain >= 2:
             self.action_choose()
 
