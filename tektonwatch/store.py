@@ -156,10 +156,12 @@ class Store:
                 del table[key]
                 self._unindex(held)
         else:
-            if held is not None:
+            moved = held is None or getattr(held, "pipeline_run", None) != getattr(record, "pipeline_run", None)
+            if held is not None and moved:
                 self._unindex(held)
             table[key] = record  # type: ignore[assignment]
-            self._index(record)
+            if moved:
+                self._index(record)
         self._touch(record)
         return True
 

@@ -10,6 +10,7 @@ test wait on conditions with deadlines; ``FAST`` are settings with small backoff
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -574,6 +575,37 @@ def test_the_line_splitter_handles_any_chunking() -> None:
             lines.extend(splitter.feed(data[i:i + size]))
         assert lines[0] == b'{"a":1}' and lines[1] == b"" and len(lines[2]) == 300_008
         assert splitter.pending == b'{"c":'
+
+
+class _NoCluster:
+    """A connection that is never used: the test feeds the watcher's lines itself."""
+
+    def client(self, generation: int | None = None) -> tuple[None, int]:
+        return None, 0
+
+
+def test_event_counters_reach_the_published_health_with_the_next_health_record() -> None:
+    from datetime import UTC, datetime
+
+    from tektonwatch.clock import FrozenClock
+    from tektonwatch.sources.kuberest import Target
+    from tektonwatch.sources.kubewatch import Env, Watcher
+
+    clock, published = FrozenClock(datetime(2026, 11, 29, 4, 0, tzinfo=UTC)), []
+    env = Env(KubeSettings(), clock, published.append, threading.Event())
+    watcher = Watcher(Target("taskruns", "default"), _NoCluster(), "v1", env)  # type: ignore[arg-type]
+    for i in range(5):
+        clock.advance(2)
+        line = json.dumps({"type": "ADDED", "object": tr(f"t{i}", "p")}).encode()
+        assert watcher.on_line(line) == 1
+    healths = [ev.health for ev in published if isinstance(ev, HealthChanged)]
+    assert [(h.events, h.last_event) for h in healths] == [(1, datetime(2026, 11, 29, 4, 0, 2, tzinfo=UTC))]
+    clock.advance(30)
+    watcher.count(reconnects=1)
+    last = [ev.health for ev in published if isinstance(ev, HealthChanged)][-1]
+    assert (last.events, last.reconnects) == (5, 1)
+    assert last.last_event == datetime(2026, 11, 29, 4, 0, 10, tzinfo=UTC), "when the last event came, not now"
+    assert sum(isinstance(ev, Change) for ev in published) == 5
 
 
 def test_importing_the_source_does_not_import_kubernetes() -> None:

@@ -54,11 +54,9 @@ class ObjectError(ValueError):
 
 def decode(data: bytes | Mapping[str, Any]) -> Run:
     """Decode one PipelineRun or TaskRun; raise ``ObjectError`` (one line) for anything else."""
-    try:
-        obj = _DECODER.decode(data) if isinstance(data, (bytes, bytearray, memoryview)) else msgspec.convert(
-            data, wire.TektonObj
-        )
-    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError) as exc:
+    try:  # a mapping goes through JSON: the wire keeps a pipeline spec as raw bytes (see ``_pipeline_tasks``)
+        obj = _DECODER.decode(data if isinstance(data, (bytes, bytearray, memoryview)) else _encode(data))
+    except (msgspec.ValidationError, msgspec.DecodeError, msgspec.EncodeError, TypeError, ValueError) as exc:
         raise ObjectError(_describe_failure(data, exc)) from None
     return _record(obj)
 
@@ -142,11 +140,14 @@ def _check_identity(obj: wire.PipelineRunObj | wire.TaskRunObj) -> None:
     if not meta.name:
         raise ObjectError(f"skipping {kind} without metadata.name")
     if obj.api_version and obj.api_version not in SUPPORTED_VERSIONS:
-        where = f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
         raise ObjectError(
-            f"skipping {kind} {where}: unsupported apiVersion {obj.api_version} "
+            f"skipping {kind} {_where(meta)}: unsupported apiVersion {obj.api_version} "
             f"(tektonwatch reads {' and '.join(SUPPORTED_VERSIONS)})"
         )
+
+
+def _where(meta: wire.Meta) -> str:
+    return f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
 
 
 # --- status -------------------------------------------------------------------------------------------------
@@ -242,10 +243,36 @@ def storage_of(binding: wire.Binding, run_name: str) -> Storage:
     return Storage(kind="unknown")
 
 
-def _bindings(bindings: list[wire.Binding] | None, run_name: str) -> tuple[Binding, ...]:
-    return tuple(
-        _one(Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path)) for b in bindings or ()
-    )
+_BINDINGS: dict[tuple[bytes, str], tuple[Binding, ...]] = {}
+_BINDING_LIST = msgspec.json.Decoder(list[wire.Binding] | None)
+
+
+def _bindings(raw: msgspec.Raw, run_name: str, kind: str, where: str) -> tuple[Binding, ...]:
+    """The workspace bindings of a run (``spec.workspaces``, as raw JSON). Every event of a run repeats its
+    bindings: they are decoded and resolved once per distinct list and run name, then shared. Raises
+    ``ObjectError`` for a malformed list."""
+    key = (bytes(raw), run_name)
+    found = _BINDINGS.get(key)
+    if found is None:
+        if len(_BINDINGS) >= _CACHE_MAX:
+            _BINDINGS.clear()
+        found = _BINDINGS[key] = tuple(
+            _one(Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path))
+            for b in _read(_BINDING_LIST, key[0], "spec.workspaces", kind, where) or ()
+        )
+    return found
+
+
+def _read(decoder: msgspec.json.Decoder[_T], raw: bytes, field: str, kind: str, where: str) -> _T | None:
+    """A raw field decoded (None when absent); a malformed one raises the ``ObjectError`` naming the object."""
+    if not raw:
+        return None
+    try:
+        return decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        text = str(exc)
+        at = text.replace("- at `$", f"- at `$.{field}") if "- at `$" in text else f"{text} - at `$.{field}`"
+        raise ObjectError(f"skipping {kind} {where}: malformed field ({_short(at)})") from None
 
 
 def _read_only(spec: wire.TaskSpec | None) -> tuple[str, ...] | None:
@@ -259,6 +286,7 @@ def _read_only(spec: wire.TaskSpec | None) -> tuple[str, ...] | None:
 
 _SHARED: dict[Any, Any] = {}
 _SHARED_MAX = 200_000
+_CACHE_MAX = 4096  # distinct pipeline specs, binding lists: emptied when full
 _share = _SHARED.setdefault
 
 
@@ -316,8 +344,8 @@ def _taskrun(meta: wire.Meta, api_version: str, spec: wire.TaskRunSpec, st: wire
         completion=_share(completion, completion),
         pod_name=st.pod_name,
         steps=_steps(st.steps, status.finished),
-        bindings=_bindings(spec.workspaces, labels.get("tekton.dev/pipelineRun", meta.name) if labels else meta.name)
-        if spec.workspaces else (),
+        bindings=_bindings(spec.workspaces, labels.get("tekton.dev/pipelineRun", meta.name) if labels else meta.name,
+                           "TaskRun", _where(meta)) if spec.workspaces else (),
         read_only_workspaces=_read_only(st.task_spec),
         retries=tuple(_attempt(r) for r in st.retries_status) if st.retries_status else (),
         labels=_pairs(labels),
@@ -337,7 +365,8 @@ def _pipelinerun(obj: wire.PipelineRunObj) -> PipelineRun:
     meta, spec, st = obj.metadata, obj.spec, obj.status
     labels = meta.labels or {}
     cond = _succeeded(st.conditions)
-    pipeline_spec = st.pipeline_spec or spec.pipeline_spec
+    where = _where(meta)
+    tasks = _pipeline_tasks(st.pipeline_spec, "status", where) or _pipeline_tasks(spec.pipeline_spec, "spec", where)
     status = run_status(cond, st.start_time is not None)
     if cond is None and spec.status == "PipelineRunPending":
         status = Status.PENDING
@@ -359,8 +388,8 @@ def _pipelinerun(obj: wire.PipelineRunObj) -> PipelineRun:
         message=cond.message if cond else "",
         start=_one(st.start_time),
         completion=_one(st.completion_time),
-        tasks=_pipeline_tasks(pipeline_spec),
-        bindings=_bindings(spec.workspaces, meta.name),
+        tasks=tasks,
+        bindings=_bindings(spec.workspaces, meta.name, "PipelineRun", where),
         children=tuple(children),
         skipped=tuple((s.name, s.reason) for s in st.skipped_tasks or ()),
         embedded=embedded,
@@ -379,19 +408,21 @@ def _embedded(meta: wire.Meta, api_version: str, name: str, entry: wire.Embedded
 
 
 _TASKS: dict[bytes, tuple[PipelineTask, ...]] = {}
-_TASKS_MAX = 1024
+_SPEC = msgspec.json.Decoder(wire.PipelineSpec | None)
 _encode = msgspec.json.Encoder().encode
 
 
-def _pipeline_tasks(spec: wire.PipelineSpec | None) -> tuple[PipelineTask, ...]:
-    """The tasks of a resolved pipeline spec. Runs of one pipeline carry the same spec: the tasks are built once
-    per distinct spec (keyed by its re-encoded bytes, ~1/8 of the cost of building them) and shared."""
-    if spec is None:
-        return ()
-    key = _encode(spec)
+def _pipeline_tasks(raw: msgspec.Raw, field: str, where: str) -> tuple[PipelineTask, ...]:
+    """The tasks of a resolved pipeline spec (``field``.pipelineSpec, as raw JSON). Runs of one pipeline carry the
+    same spec, byte for byte: it is decoded and its tasks built once per distinct spec, then shared (a known
+    spec costs a copy and a hash, ~1/4 of decoding it). Raises ``ObjectError`` for a malformed spec."""
+    key = bytes(raw)
     tasks = _TASKS.get(key)
     if tasks is None:
-        if len(_TASKS) >= _TASKS_MAX:
+        spec = _read(_SPEC, key, f"{field}.pipelineSpec", "PipelineRun", where)
+        if spec is None:
+            return ()
+        if len(_TASKS) >= _CACHE_MAX:
             _TASKS.clear()
         tasks = tuple(_one(_pipeline_task(t, False)) for t in spec.tasks or ())
         tasks += tuple(_one(_pipeline_task(t, True)) for t in spec.finally_ or ())

@@ -19,6 +19,11 @@ class _W(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, gc=Fa
     reference cycle (it keeps the garbage collector off the per-object churn of a big listing)."""
 
 
+def _raw() -> msgspec.Raw:
+    """An empty raw field: the field was absent."""
+    return msgspec.Raw(b"")
+
+
 class OwnerRef(_W):
     kind: str = ""
     name: str = ""
@@ -71,13 +76,8 @@ class WorkspaceDecl(_W):
     read_only: bool = False
 
 
-class StepDecl(_W):
-    name: str = ""
-
-
 class TaskSpec(_W):
     workspaces: list[WorkspaceDecl] | None = None
-    steps: list[StepDecl] | None = None
 
 
 class TaskRef(_W):
@@ -130,8 +130,8 @@ class PipelineRef(_W):
 
 class PipelineRunSpec(_W):
     pipeline_ref: PipelineRef | None = None
-    pipeline_spec: PipelineSpec | None = None
-    workspaces: list[Binding] | None = None
+    pipeline_spec: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``PipelineSpec``, read when new
+    workspaces: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``list[Binding]``, read when new
     status: str = ""
 
 
@@ -200,7 +200,7 @@ class PipelineRunStatus(_W):
     conditions: list[Condition] | None = None
     start_time: datetime | None = None
     completion_time: datetime | None = None
-    pipeline_spec: PipelineSpec | None = None
+    pipeline_spec: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``PipelineSpec``, read when new
     child_references: list[ChildRef] | None = None
     task_runs: dict[str, EmbeddedTaskRun] | None = None
     skipped_tasks: list[SkippedTask] | None = None
@@ -208,7 +208,7 @@ class PipelineRunStatus(_W):
 
 class TaskRunSpec(_W):
     task_ref: TaskRef | None = None
-    workspaces: list[Binding] | None = None
+    workspaces: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``list[Binding]``, read when new
     status: str = ""
     status_message: str = ""
 
@@ -247,7 +247,7 @@ class Event(_W):
     """One line of a watch stream or a recording: ``{"type", "object"}`` plus the recording's ``t``."""
 
     type: str = ""
-    object: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b""))
+    object: msgspec.Raw = msgspec.field(default_factory=_raw)
     t: float | None = None
 
 

@@ -98,6 +98,8 @@ class Watcher:
         self.relist_reason = ""
         self.expired_in_row = 0
         self._health_at = 0.0
+        self._events = 0  # events read but not yet in ``health`` (see ``seen``)
+        self._last_event: datetime | None = None
 
     # -- the loop -------------------------------------------------------------------------------------------
 
@@ -241,9 +243,13 @@ class Watcher:
         return self.seen()
 
     def seen(self) -> int:
-        """Count one event read; return 1."""
+        """Count one event read; return 1. The count reaches ``health`` at most every ``HEALTH_EVERY`` (or with
+        the next other change of health): a plain add per event, not a new health record."""
         self.expired_in_row = 0  # the version is good again: a later 410 relists at once
-        self.count(events=1)
+        self._events += 1
+        self._last_event = self.env.clock.now()
+        if time.monotonic() - self._health_at >= HEALTH_EVERY:
+            self.count()
         return 1
 
     def apply(self, kind: str, raw: bytes) -> None:
@@ -353,20 +359,23 @@ class Watcher:
     def set_state(self, state: State, message: str = "", retry_at: datetime | None = None) -> None:
         """Publish the watcher's health; ``since`` only moves when the state changes."""
         now = self.env.clock.now()
-        since = self.health.since if state == self.health.state and self.health.since else now
-        self.publish(msgspec.structs.replace(self.health, state=state, message=message, since=since,
-                                             retry_at=retry_at))
+        health = self.counted()
+        since = health.since if state == health.state and health.since else now
+        self.publish(msgspec.structs.replace(health, state=state, message=message, since=since, retry_at=retry_at))
 
     def count(self, **more: int) -> None:
-        """Add to the health counters; event counts alone are published at most every ``HEALTH_EVERY``."""
-        changes: dict[str, Any] = {k: getattr(self.health, k) + v for k, v in more.items()}
-        if "events" in more:
-            changes["last_event"] = self.env.clock.now()
-        health = msgspec.structs.replace(self.health, **changes)
-        if set(more) - {"events"} or time.monotonic() - self._health_at >= HEALTH_EVERY:
-            self.publish(health)
-        else:
-            self.health = health
+        """Add to the health counters (with the events ``seen`` since the last health record) and publish."""
+        health = self.counted()
+        self.publish(msgspec.structs.replace(health, **{k: getattr(health, k) + v for k, v in more.items()}))
+
+    def counted(self) -> WatcherHealth:
+        """``health`` with the events read since it was published."""
+        if not self._events:
+            return self.health
+        health = msgspec.structs.replace(self.health, events=self.health.events + self._events,
+                                         last_event=self._last_event)
+        self._events = 0
+        return health
 
     def publish(self, health: WatcherHealth) -> None:
         """Remember and emit a health record."""
