@@ -11,7 +11,7 @@ This module must never import rich, textual or kubernetes, and never reads the c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 import msgspec
@@ -27,7 +27,7 @@ from tektonwatch.storage import uses_of
 from tektonwatch.store import Key, Snapshot
 from tektonwatch.timeline import RunView, build_run
 
-__all__ = ["Analysis", "Analyzer", "RaceSettings", "analyse", "finding_order"]
+__all__ = ["Analysis", "Analyzer", "ByName", "RaceSettings", "analyse", "finding_order"]
 
 
 class Analysis(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,3 +95,23 @@ class Analyzer:
     def _analyse(self, snapshot: Snapshot, run: PipelineRun) -> Analysis:
         view = self._views.get((run.namespace, run.name))
         return analyse(view if view is not None else build_run(snapshot, run), self.settings)
+
+
+class ByName(Mapping[str, Analysis]):
+    """Analyses keyed ``namespace/name`` (how ``snapshot.key`` names a view) over ``Analyzer.analyse``'s map keyed
+    (namespace, name): a view of it, not a copy, so a snapshot does not cost a string per run."""
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self, by_key: Mapping[Key, Analysis]) -> None:
+        self._by_key = by_key
+
+    def __getitem__(self, name: str) -> Analysis:
+        namespace, _, run = name.partition("/")
+        return self._by_key[(namespace, run)]
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"{namespace}/{run}" for namespace, run in self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)

@@ -73,21 +73,27 @@ class Scope:
 
     def filter(self, views: Iterable[RunView], now: datetime) -> list[RunView]:
         """The views inside this scope, in their given order."""
-        matches = parse_selector(self.selector)
+        if not (self.namespaces or self.selector or self.names or self.since is not None):
+            return list(views)
+        matches = parse_selector(self.selector) if self.selector else None
         return [v for v in views if self._keeps(v, now, matches)]
 
-    def _keeps(self, view: RunView, now: datetime, matches: Callable[[Labels], bool]) -> bool:
+    def _keeps(self, view: RunView, now: datetime, matches: Callable[[Labels], bool] | None) -> bool:
         if self.namespaces and view.namespace not in self.namespaces:
             return False
         if self.names and view.name not in self.names:
             return False
-        labels = dict(view.run.labels if view.run else (view.tasks[0].task_run.labels if view.tasks[0].task_run else ()))
-        if not matches(labels):
+        if matches is not None and not matches(_labels(view)):
             return False
         if self.since is not None:
             start = view.start
             return start is not None and now - start <= self.since
         return True
+
+
+def _labels(view: RunView) -> Labels:
+    run = view.run
+    return dict(run.labels if run else (view.tasks[0].task_run.labels if view.tasks[0].task_run else ()))
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")

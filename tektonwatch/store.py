@@ -74,6 +74,12 @@ class _Values(ValuesView[V]):
             yield from shard.values()
 
 
+def _stale(held: Run | None, incoming: Run) -> bool:
+    """True when ``incoming`` is an older version of the object ``held`` (same uid)."""
+    return held is not None and held.uid == incoming.uid and not newer_or_equal(
+        held.resource_version, incoming.resource_version)
+
+
 def newer_or_equal(held: str, incoming: str) -> bool:
     """True when ``incoming`` is not older than ``held``.
 
@@ -100,6 +106,8 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     touched: frozenset[Key] = frozenset()
     problems: tuple[str, ...] = ()
     at: datetime | None = None
+    loose: frozenset[Key] | None = None  # TaskRuns without a PipelineRun label (None: not indexed, walk them)
+    orphaned: frozenset[Key] = frozenset()  # PipelineRuns (namespace, name) with TaskRuns but not held
 
     def taskruns_of(self, run: PipelineRun) -> list[TaskRun]:
         """Every TaskRun known to belong to ``run``: named by it, or labelled with its name (and matching uid)."""
@@ -117,11 +125,18 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
         return found + list(embedded.values())
 
     def standalone_taskruns(self) -> list[TaskRun]:
-        """TaskRuns whose PipelineRun is not in the snapshot (or that belong to none)."""
-        return [
-            tr for key, tr in self.task_runs.items()
-            if not tr.pipeline_run or (tr.namespace, tr.pipeline_run) not in self.pipeline_runs
-        ]
+        """TaskRuns whose PipelineRun is not in the snapshot (or that belong to none), in no particular order.
+        A store's snapshot knows them by index (the cost of the answer, not of the cluster); one built by hand
+        (``loose`` None) walks every TaskRun."""
+        if self.loose is None:
+            return [
+                tr for key, tr in self.task_runs.items()
+                if not tr.pipeline_run or (tr.namespace, tr.pipeline_run) not in self.pipeline_runs
+            ]
+        found = [self.task_runs[key] for key in self.loose]
+        for namespace, run in self.orphaned:
+            found += [self.task_runs[(namespace, name)] for name in self.children[(namespace, run)]]
+        return found
 
 
 EMPTY = Snapshot(pipeline_runs={}, task_runs={}, children={}, health=SourceHealth(kind="none"))
@@ -136,6 +151,8 @@ class Store:
         self._shared: set[int] = set()  # TaskRun shards the last snapshot holds: copied before a change
         self._children: dict[Key, frozenset[str]] = {}
         self._touched: set[Key] = set()
+        self._loose: set[Key] = set()  # see ``Snapshot.loose``
+        self._orphaned: set[Key] = set()  # see ``Snapshot.orphaned``
         self._version = 0
 
     def __len__(self) -> int:
@@ -144,26 +161,38 @@ class Store:
     def apply(self, kind: str, record: Run) -> bool:
         """Apply one event (``ADDED``/``MODIFIED``/``DELETED``); return False when it was stale and ignored."""
         key = (record.namespace, record.name)
-        table: dict[Key, PipelineRun] | dict[Key, TaskRun]
-        table = self._prs if isinstance(record, PipelineRun) else self._shard(key)
-        held = table.get(key)
-        if held is not None and held.uid == record.uid and not newer_or_equal(
-            held.resource_version, record.resource_version
-        ):
-            return False
+        if isinstance(record, PipelineRun):
+            if _stale(self._prs.get(key), record):
+                return False
+            self._apply_run(kind, key, record)
+        else:
+            table = self._shard(key)
+            held = table.get(key)
+            if _stale(held, record):
+                return False
+            self._apply_taskrun(kind, key, record, held, table)
+        self._touch(record)
+        return True
+
+    def _apply_run(self, kind: str, key: Key, record: PipelineRun) -> None:
+        if kind != "DELETED":
+            self._prs[key] = record
+            self._orphaned.discard(key)
+        elif self._prs.pop(key, None) is not None and key in self._children:
+            self._orphaned.add(key)
+
+    def _apply_taskrun(self, kind: str, key: Key, record: TaskRun, held: TaskRun | None,
+                       table: dict[Key, TaskRun]) -> None:
         if kind == "DELETED":
             if held is not None:
                 del table[key]
                 self._unindex(held)
-        else:
-            moved = held is None or getattr(held, "pipeline_run", None) != getattr(record, "pipeline_run", None)
-            if held is not None and moved:
+            return
+        table[key] = record
+        if held is None or held.pipeline_run != record.pipeline_run:  # its run's index changes
+            if held is not None:
                 self._unindex(held)
-            table[key] = record  # type: ignore[assignment]
-            if moved:
-                self._index(record)
-        self._touch(record)
-        return True
+            self._index(record)
 
     def _shard(self, key: Key) -> dict[Key, TaskRun]:
         """The TaskRun shard of ``key``, copied first when the last snapshot shares it."""
@@ -179,19 +208,26 @@ class Store:
         elif record.pipeline_run:
             self._touched.add((record.namespace, record.pipeline_run))
 
-    def _index(self, record: Run) -> None:
-        if isinstance(record, TaskRun) and record.pipeline_run:
-            key = (record.namespace, record.pipeline_run)
-            self._children[key] = self._children.get(key, frozenset()) | {record.name}
+    def _index(self, record: TaskRun) -> None:
+        if not record.pipeline_run:
+            self._loose.add((record.namespace, record.name))
+            return
+        key = (record.namespace, record.pipeline_run)
+        self._children[key] = self._children.get(key, frozenset()) | {record.name}
+        if key not in self._prs:
+            self._orphaned.add(key)
 
-    def _unindex(self, record: Run) -> None:
-        if isinstance(record, TaskRun) and record.pipeline_run:
-            key = (record.namespace, record.pipeline_run)
-            remaining = self._children.get(key, frozenset()) - {record.name}
-            if remaining:
-                self._children[key] = remaining
-            else:
-                self._children.pop(key, None)
+    def _unindex(self, record: TaskRun) -> None:
+        if not record.pipeline_run:
+            self._loose.discard((record.namespace, record.name))
+            return
+        key = (record.namespace, record.pipeline_run)
+        remaining = self._children.get(key, frozenset()) - {record.name}
+        if remaining:
+            self._children[key] = remaining
+        else:
+            self._children.pop(key, None)
+            self._orphaned.discard(key)
 
     def keys(self) -> set[tuple[str, str, str]]:
         """Every held object as (kind, namespace, name): used by relists to find what vanished."""
@@ -211,4 +247,6 @@ class Store:
             touched=touched,
             problems=problems,
             at=at,
+            loose=frozenset(self._loose),
+            orphaned=frozenset(self._orphaned),
         )

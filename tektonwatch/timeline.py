@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 
 import msgspec
 
@@ -239,12 +240,20 @@ class Timelines:
     def __init__(self) -> None:
         self._runs: RunCache[RunView] = RunCache(build_run)
         self.by_key: Mapping[tuple[str, str], RunView] = {}
+        self._order: dict[int, tuple[RunView, tuple[float, str, str]]] = {}
 
     def build(self, snapshot: Snapshot) -> list[RunView]:
-        """What ``build_all(snapshot)`` returns."""
+        """What ``build_all(snapshot)`` returns. A view kept from the last snapshot keeps its sort key."""
         self.by_key = self._runs.update(snapshot)
-        views = [*self.by_key.values(), *(build_standalone(tr) for tr in snapshot.standalone_taskruns())]
-        return sorted(views, key=_recency, reverse=True)
+        before, order = self._order, {}
+        for view in self.by_key.values():  # keyed by id: the entry holds the view, so the id cannot be reused
+            kept = before.get(id(view))
+            order[id(view)] = kept if kept is not None else (view, _recency(view))
+        for tr in snapshot.standalone_taskruns():
+            view = build_standalone(tr)
+            order[id(view)] = (view, _recency(view))
+        self._order = order
+        return [view for view, _ in sorted(order.values(), key=itemgetter(1), reverse=True)]
 
 
 def _recency(view: RunView) -> tuple[float, str, str]:

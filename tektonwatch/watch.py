@@ -43,6 +43,7 @@ import os
 import queue
 import signal
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from types import FrameType
@@ -54,7 +55,7 @@ from tektonwatch.app import FailOn, Settings, Wiring, exit_code
 from tektonwatch.errors import ExitCode, SourceError
 from tektonwatch.health import SourceHealth
 from tektonwatch.ingest import Pipeline
-from tektonwatch.races import Analysis, Analyzer, RaceSettings
+from tektonwatch.races import Analysis, Analyzer, ByName, RaceSettings
 from tektonwatch.render.fmt import Zone
 from tektonwatch.render.pane import PaneOptions
 from tektonwatch.snapshot import Picture, key, print_problems
@@ -106,14 +107,13 @@ class Model:
         self.snapshot = EMPTY
         self.timelines = Timelines()
         self.views: list[RunView] = []
-        self.analyses: dict[str, Analysis] = {}
+        self.analyses: Mapping[str, Analysis] = {}
 
     def update(self, snapshot: Snapshot) -> None:
         """Take a new snapshot."""
         self.snapshot = snapshot
         self.views = self.timelines.build(snapshot)
-        analyses = self.analyzer.analyse(snapshot, self.timelines.by_key)
-        self.analyses = {f"{ns}/{name}": a for (ns, name), a in analyses.items()}
+        self.analyses = ByName(self.analyzer.analyse(snapshot, self.timelines.by_key))
 
     def picture(self, now: datetime) -> Picture:
         """The runs in scope at ``now`` and their analyses."""

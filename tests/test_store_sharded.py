@@ -1,7 +1,12 @@
 """A snapshot's TaskRuns are a sharded map the store shares with later snapshots: a later change never shows in
-an earlier snapshot, and the map answers like a dict."""
+an earlier snapshot, and the map answers like a dict. The TaskRuns shown standalone come from an index the store
+keeps, and are the ones the definition gives."""
 
 from __future__ import annotations
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tektonwatch.health import SourceHealth
 from tektonwatch.model import decode
@@ -40,3 +45,35 @@ def test_earlier_snapshots_keep_what_they_saw() -> None:
     assert dict(second.task_runs) == {k: second.task_runs[k] for k in second.task_runs}
     unchanged = [k for k in first.task_runs if k[1] not in ("tr-7", "tr-8")]
     assert all(first.task_runs[k] is second.task_runs[k] for k in unchanged)
+
+
+def _tr(name: str, run: str, rv: int) -> dict:
+    obj = taskrun(name, rv)
+    if run:
+        obj["metadata"]["labels"] = {"tekton.dev/pipelineRun": run}
+    return obj
+
+
+def _pr(name: str, rv: int) -> dict:
+    return {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
+            "metadata": {"name": name, "namespace": "ns", "uid": f"uid-{name}", "resourceVersion": str(rv)}}
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["ADDED", "MODIFIED", "DELETED"]), st.sampled_from(["pr", "tr"]),
+                         st.integers(0, 5), st.sampled_from(["", "run-0", "run-1", "run-2"])), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(OPS, st.integers(1, 4))
+def test_standalone_taskruns_by_index_are_those_a_walk_finds(ops: list, every: int) -> None:
+    """Whatever arrives in whatever order (a TaskRun before its PipelineRun, a run deleted under its TaskRuns, a
+    TaskRun moving between runs or losing its label), the indexed answer equals the definition."""
+    store = Store()
+    for i, (kind, what, n, run) in enumerate(ops, start=1):
+        obj = _pr(f"run-{n % 3}", i) if what == "pr" else _tr(f"tr-{n}", run, i)
+        store.apply(kind, decode(obj))
+        if i % every == 0:
+            snap = store.snapshot(HEALTH)
+            walked = msgspec.structs.replace(snap, loose=None)
+            assert sorted(t.name for t in snap.standalone_taskruns()) == sorted(
+                t.name for t in walked.standalone_taskruns())

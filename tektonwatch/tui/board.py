@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
-from tektonwatch.races import Analysis, Analyzer
+from tektonwatch.races import Analysis, Analyzer, ByName
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import Picture, key
 from tektonwatch.store import EMPTY, Snapshot
@@ -64,8 +64,7 @@ class Board:
         changed, so each must serve one thread and see the snapshots in order."""
         views = timelines.build(snapshot) if timelines is not None else build_all(snapshot)
         by_key = timelines.by_key if timelines is not None else None
-        analyses = {f"{ns}/{name}": a for (ns, name), a in analyzer.analyse(snapshot, by_key).items()}
-        return cls(snapshot, tuple(views), MappingProxyType(analyses))
+        return cls(snapshot, tuple(views), ByName(analyzer.analyse(snapshot, by_key)))
 
     def picture(self, scope: Scope, flt: Filter, now: datetime) -> Picture:
         """The runs in ``scope`` that pass ``flt`` at ``now``, with their analyses."""
