@@ -24,11 +24,13 @@ Records = tuple[PipelineRun | TaskRun, ...]
 
 class RunCache(Generic[T]):
     """``compute(snapshot, run)`` for every PipelineRun of each snapshot, incrementally. ``recomputed`` names
-    the runs the last ``update`` computed afresh. Not thread-safe: one owner."""
+    the runs the last ``update`` computed afresh; ``looked`` the runs whose value it may have changed or removed
+    (None: it looked at every run). Not thread-safe: one owner."""
 
     def __init__(self, compute: Callable[[Snapshot, PipelineRun], T]) -> None:
         self.compute = compute
         self.recomputed: frozenset[Key] = frozenset()
+        self.looked: frozenset[Key] | None = None
         self._held: dict[Key, tuple[Records, T]] = {}
         self._values: dict[Key, T] = {}
         self._version: int | None = None
@@ -53,6 +55,7 @@ class RunCache(Generic[T]):
             held[key], values[key] = before, before[1]
         self._held, self._values, self._version = held, values, snapshot.version
         self.recomputed = frozenset(recomputed)
+        self.looked = snapshot.touched if in_sequence else None
         return MappingProxyType(values)
 
 

@@ -187,11 +187,13 @@ class Store:
             if held is not None:
                 del table[key]
                 self._unindex(held)
+                self._touch(held)  # the run it was part of, whatever the event's copy says
             return
         table[key] = record
         if held is None or held.pipeline_run != record.pipeline_run:  # its run's index changes
             if held is not None:
                 self._unindex(held)
+                self._touch(held)  # the run it left changed too
             self._index(record)
 
     def _shard(self, key: Key) -> dict[Key, TaskRun]:

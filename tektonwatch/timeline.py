@@ -9,6 +9,7 @@ whole-second resolution: tasks that started in the same second are *concurrent* 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from operator import itemgetter
@@ -230,33 +231,63 @@ def build_all(snapshot: Snapshot) -> list[RunView]:
     return sorted(views, key=_recency, reverse=True)
 
 
+Recency = tuple[float, str, str]  # a view's place: newest last, by its start (or creation), namespace, name
+
+
 class Timelines:
-    """``build_all`` over a stream of snapshots, assembling a run again only when it changed (``RunCache``).
+    """``build_all`` over a stream of snapshots, assembling a run again only when it changed (``RunCache``), and
+    keeping the runs in order: a snapshot moves only the runs it changed.
 
     Re-assembling every run per snapshot cost ~60 ms at 5,000 TaskRuns, ~25% of a core at four snapshots a
-    second. ``by_key`` holds the last snapshot's views of PipelineRuns. Not thread-safe: one owner.
+    second; sorting every run again was ~20 µs per watch event at 2,000 runs. ``by_key`` holds the last
+    snapshot's views of PipelineRuns. Not thread-safe: one owner.
     """
 
     def __init__(self) -> None:
         self._runs: RunCache[RunView] = RunCache(build_run)
         self.by_key: Mapping[tuple[str, str], RunView] = {}
-        self._order: dict[int, tuple[RunView, tuple[float, str, str]]] = {}
+        self._keys: list[Recency] = []  # the PipelineRun views, oldest first, and their sort keys
+        self._views: list[RunView] = []
+        self._key_of: dict[tuple[str, str], Recency] = {}
 
     def build(self, snapshot: Snapshot) -> list[RunView]:
-        """What ``build_all(snapshot)`` returns. A view kept from the last snapshot keeps its sort key."""
+        """What ``build_all(snapshot)`` returns."""
         self.by_key = self._runs.update(snapshot)
-        before, order = self._order, {}
-        for view in self.by_key.values():  # keyed by id: the entry holds the view, so the id cannot be reused
-            kept = before.get(id(view))
-            order[id(view)] = kept if kept is not None else (view, _recency(view))
-        for tr in snapshot.standalone_taskruns():
-            view = build_standalone(tr)
-            order[id(view)] = (view, _recency(view))
-        self._order = order
-        return [view for view, _ in sorted(order.values(), key=itemgetter(1), reverse=True)]
+        looked = self._runs.looked
+        if looked is None:
+            self._key_of = {k: _recency(v) for k, v in self.by_key.items()}
+            pairs = sorted(zip(self._key_of.values(), self.by_key.values(), strict=True), key=itemgetter(0))
+            self._keys, self._views = [k for k, _ in pairs], [v for _, v in pairs]
+        else:
+            for key in looked:
+                self._move(key, self.by_key.get(key))
+        keys, views = self._keys, self._views
+        standalone = [build_standalone(tr) for tr in snapshot.standalone_taskruns()]
+        if standalone:
+            keys, views = list(keys), list(views)
+            for view in standalone:  # before a run of equal key: build_all's stable sort puts runs first
+                at = bisect_left(keys, recency := _recency(view))
+                keys.insert(at, recency)
+                views.insert(at, view)
+        return views[::-1]
+
+    def _move(self, key: tuple[str, str], view: RunView | None) -> None:
+        """Put ``key``'s view (None: gone) in its place."""
+        old = self._key_of.pop(key, None)
+        if old is not None:
+            at = bisect_left(self._keys, old)
+            if view is not None and self._views[at] is view:  # unchanged
+                self._key_of[key] = old
+                return
+            del self._keys[at], self._views[at]
+        if view is not None:
+            recency = self._key_of[key] = _recency(view)
+            at = bisect_right(self._keys, recency)
+            self._keys.insert(at, recency)
+            self._views.insert(at, view)
 
 
-def _recency(view: RunView) -> tuple[float, str, str]:
+def _recency(view: RunView) -> Recency:
     at = view.start or (view.run.created if view.run else None)
     return (at.timestamp() if at else 0.0, view.namespace, view.name)
 
