@@ -11,13 +11,16 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tektonwatch.clock import Clock, SystemClock
 from tektonwatch.errors import ExitCode, SourceError
 from tektonwatch.events import Change, SourceEvent, Synced
 from tektonwatch.ingest import Ingestor, Source, drain
 from tektonwatch.scope import Scope, SelectorError, parse_duration, parse_selector
+
+if TYPE_CHECKING:
+    from tektonwatch.sources.kubelogs import PodReader
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class Wiring:
     clock: Clock
     ingestor: Ingestor
     live: bool
+    pods: PodReader | None = None  # reads task logs and events (a cluster source only)
 
 
 SNAPSHOT_SYNC_TIMEOUT = 60.0
@@ -182,21 +186,22 @@ def build_source(settings: Settings, clock: Clock | None = None, *, once: bool =
         clock = clock or replay_clock
         source = ReplaySource(recording, replay_clock)
     else:
-        source, clock = _kube_source(settings, clock or SystemClock(), once)
-    ingestor = Ingestor(source.kind, clock, stale_after=getattr(source, "stale_after", 30.0))
-    return Wiring(source, clock, ingestor, live=settings.source_kind == "kube")
+        source, clock, pods = _kube_source(settings, clock or SystemClock(), once)
+        ingestor = Ingestor(source.kind, clock, stale_after=getattr(source, "stale_after", 30.0))
+        return Wiring(source, clock, ingestor, live=True, pods=pods)
+    return Wiring(source, clock, Ingestor(source.kind, clock), live=False)
 
 
-def _kube_source(settings: Settings, clock: Clock, once: bool) -> tuple[Source, Clock]:
+def _kube_source(settings: Settings, clock: Clock, once: bool) -> tuple[Source, Clock, PodReader]:
     from tektonwatch.sources.kube import KubeSettings, KubeSource
+    from tektonwatch.sources.kubelogs import PodReader
 
     kube = KubeSettings(kubeconfig=settings.kubeconfig, context=settings.context, namespace=settings.namespace,
                         all_namespaces=settings.all_namespaces, label_selector=settings.scope.selector,
                         names=settings.scope.names, sync_timeout=SNAPSHOT_SYNC_TIMEOUT if once else None)
-    source: Source = KubeSource(kube, clock, record_raw=bool(settings.record))
-    if settings.record:
-        source = Tee(source, settings.record)
-    return source, clock
+    kube_source = KubeSource(kube, clock, record_raw=bool(settings.record))
+    source: Source = Tee(kube_source, settings.record) if settings.record else kube_source
+    return source, clock, PodReader(kube_source)
 
 
 class Tee:

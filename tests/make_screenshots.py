@@ -3,7 +3,8 @@
 ``python3 -m tests.make_screenshots`` writes SVG pictures (rich's own export, the same renderables every front end
 uses) and plain-text twins of the snapshot table (120 columns) and of the tmux watch pane (100×24), from the demo
 replayed to its end with its own clock, so the pictures never depend on today's date. The dashboard's picture
-comes from its SVG snapshot test (``tests/__snapshots__``), copied here when it exists.
+comes from its SVG snapshot test (``tests/__snapshots__``), copied here when it exists, and so does the logs
+screen's (read from the API double: the demo has no pods).
 """
 
 from __future__ import annotations
@@ -71,9 +72,11 @@ def main() -> None:
     for line in lines:
         console.print(line, no_wrap=True, overflow="crop")
     (SHOTS / "demo-watch.svg").write_text(console.export_svg(title="tektonwatch demo watch (tmux pane 100×24)"))
-    dashboard = sorted((ROOT / "tests" / "__snapshots__").rglob("*demo*.svg"))
-    if dashboard:
-        shutil.copy(dashboard[0], SHOTS / "demo-dashboard.svg")
+    snapshots = ROOT / "tests" / "__snapshots__"
+    for pattern, name in (("*demo*.svg", "demo-dashboard.svg"), ("*logs_of_the_failed_push*.svg", "logs.svg")):
+        found = sorted(snapshots.rglob(pattern))
+        if found:
+            shutil.copy(found[0], SHOTS / name)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from tests.conftest import REAL
 
 CORE = ["tektonwatch.model", "tektonwatch.store", "tektonwatch.timeline", "tektonwatch.races",
         "tektonwatch.ingest", "tektonwatch.jsonout", "tektonwatch.scope", "tektonwatch.health",
-        "tektonwatch.findings", "tektonwatch.clock", "tektonwatch.events", "tektonwatch.runcache"]
+        "tektonwatch.findings", "tektonwatch.clock", "tektonwatch.events", "tektonwatch.runcache",
+        "tektonwatch.podlogs"]
 HEAVY = ("textual", "rich", "kubernetes")
 
 

@@ -1,4 +1,5 @@
-"""SVG snapshots of the dashboard over the bundled demo, each saying what a person must see.
+"""SVG snapshots of the dashboard over the bundled demo (and of the logs screen over the API double), each saying
+what a person must see.
 
 Deterministic: the demo is replayed as fast as possible, so the clock is the replay's, frozen at the end of the
 recording (18:40:49 UTC); times are in UTC; the size is fixed; no text cursor is on screen. Regenerate with
@@ -7,6 +8,9 @@ recording (18:40:49 UTC); times are in UTC; the size is fixed; no text cursor is
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from tests.builders import PipelineBuilder
 from tests.test_tui import demo_app, demo_ready
 
 
@@ -39,3 +43,57 @@ def test_narrow_terminal(snap_compare):
     starts with q4's header and as many Gantt rows as fit, the status line says "replay done", the footer
     shows the first keys."""
     assert snap_compare(demo_app(), terminal_size=(44, 14), run_before=demo_ready)
+
+
+def test_logs_of_the_failed_push(snap_compare, kube_api):
+    """``l`` on the incident run, read from the API double: the logs screen titled "logs ·
+    private-ai/model-serving-q4 · push-to-quay · 3/3" (the failed task comes first), its step "push" Failed with
+    skopeo's lines — the last one ending "open /workspace/source/oci/image.tar: permission denied" — then
+    "Events": the pod's image pull and the TaskRun's failure (a Warning). The footer lists esc, ← and →."""
+    from tektonwatch.app import Settings, build_source
+    from tektonwatch.clock import FrozenClock
+    from tektonwatch.tui import make_app
+    from tests.test_logs import event, pod, taskrun_of
+    from tests.test_tui import until
+
+    run = incident_run()
+    for obj in run.objects("2025-10-27T18:40:00Z"):
+        kube_api.apply(obj)
+    quay = taskrun_of(run, "push-to-quay", "2025-10-27T18:40:00Z")
+    pod(kube_api, quay.pod_name, ["step-push"], namespace="private-ai")
+    at = datetime(2025, 10, 27, 18, 34, 16, 120000, tzinfo=UTC)
+    for offset, line in enumerate(QUAY_LOG):
+        kube_api.append_log("private-ai", quay.pod_name, "step-push", line, at + timedelta(milliseconds=300 * offset))
+    event(kube_api, "e1", "Pod", quay.pod_name, "Pulled", 'Container image "quay.io/skopeo/stable:v1.16" already '
+          "present on machine", namespace="private-ai", last="2025-10-27T18:34:12Z")
+    event(kube_api, "e2", "TaskRun", quay.name, "Failed", '"step-push" exited with code 1', "Warning",
+          namespace="private-ai", last="2025-10-27T18:34:18Z")
+    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "private-ai", "utc": True}
+    settings = Settings.from_options(options, environ={})
+    app = make_app(build_source(settings, FrozenClock(datetime(2025, 10, 27, 18, 41, tzinfo=UTC))), settings)
+
+    async def opened(pilot):
+        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
+        await pilot.press("l")
+        await until(pilot, lambda: "push-to-quay" in app.screen.logs, timeout=10)
+
+    assert snap_compare(app, terminal_size=(120, 22), run_before=opened)
+
+
+QUAY_LOG = (
+    "Getting image source signatures",
+    "Copying OCI archive oci-archive:/workspace/source/oci/image.tar to docker://quay.io/private-ai/model-serving:q4",
+    ('time="2025-10-27T18:34:17Z" level=fatal msg="initializing source oci-archive:/workspace/source/oci/image.tar: '
+     'open /workspace/source/oci/image.tar: permission denied"'),
+)
+
+
+def incident_run():
+    """model-serving-q4 at 18:40: build done at 18:34:10, both pushes started that second, quay failed."""
+    pipeline = (PipelineBuilder("model-serving", namespace="private-ai").task("build", steps=("build-image",))
+                .task("push-to-internal", steps=("push",), run_after=["build"])
+                .task("push-to-quay", steps=("push",), run_after=["build"]))
+    run = pipeline.run("model-serving-q4", "2025-10-27T18:00:00Z")
+    run.task_ran("build", "2025-10-27T18:00:00Z", "2025-10-27T18:34:10Z")
+    run.task_ran("push-to-internal", "2025-10-27T18:34:10Z", "2025-10-27T18:39:30Z")
+    return run.task_ran("push-to-quay", "2025-10-27T18:34:10Z", "2025-10-27T18:34:18Z", ok=False)

@@ -192,12 +192,11 @@ class Api:
         if resp is not None:
             abort(resp)
 
-    def get(self, path: str) -> bytes:
-        """GET a path (discovery documents) and return its body."""
+    def get(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json") -> bytes:
+        """GET a path (discovery documents, a pod's log, events) and return its body."""
         def call() -> Any:
-            params = self.client.param_serialize(method="GET", resource_path=path,
-                                                 header_params={"Accept": "application/json"},
-                                                 auth_settings=["BearerToken"])
+            params = self.client.param_serialize(method="GET", resource_path=path, query_params=query or [],
+                                                 header_params={"Accept": accept}, auth_settings=["BearerToken"])
             rest = self.client.call_api(*params, _request_timeout=self._timeouts(self.settings.request_timeout))
             rest.read()
             if not 200 <= rest.status <= 299:

@@ -20,8 +20,9 @@ from tektonwatch.ingest import Pipeline
 from tektonwatch.races import Analyzer, RaceSettings
 from tektonwatch.render.fmt import Zone
 from tektonwatch.tui.board import Board
-from tektonwatch.tui.dashboard import Dashboard
+from tektonwatch.tui.dashboard import Dashboard, LogsWanted
 from tektonwatch.tui.help import HelpScreen
+from tektonwatch.tui.logs import LogsScreen
 from tektonwatch.tui.messages import Feed, SnapshotUpdated, SourceFailed
 
 
@@ -77,6 +78,13 @@ class TektonwatchApp(App[None]):
     async def action_quit(self) -> None:
         """Quit: exit code 3 when the source failed, else 0."""
         self.exit(return_code=ExitCode.SOURCE if self.fatal else ExitCode.OK)
+
+    def on_logs_wanted(self, message: LogsWanted) -> None:
+        """Show a run's task logs (read from the cluster, followed while the task runs)."""
+        if isinstance(self.screen, Dashboard):
+            self.push_screen(LogsScreen(lambda: self.board.view(message.run_key), self.wiring.pods,
+                                        self.wiring.source.kind, self.dashboard.zone, self.wiring.clock,
+                                        self.settings.interval))
 
     def action_help(self) -> None:
         """Show the keys."""

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input
 
@@ -30,6 +31,15 @@ from tektonwatch.tui.panes import Drawing, Pane
 from tektonwatch.tui.runlist import RunList, RunTable
 
 
+class LogsWanted(Message):
+    """The user asked for a run's logs (``l``)."""
+
+    def __init__(self, run_key: str) -> None:
+        super().__init__()
+        self.run_key = run_key
+        """The run, ``namespace/name``."""
+
+
 class Dashboard(Screen[None]):
     """The main screen. ``board``/``now`` come from the app; ``flt``, ``wide`` and ``racing`` from the user."""
 
@@ -39,6 +49,7 @@ class Dashboard(Screen[None]):
         Binding("w", "wide", "Wide steps"),
         Binding("r", "races", "Races"),
         Binding("f", "troubled", "Failed/raced"),
+        Binding("l", "logs", "Logs"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "back", "Back", show=False),
     ]
@@ -156,6 +167,12 @@ class Dashboard(Screen[None]):
         self.racing = not self.racing
         self.query_one(ContentSwitcher).current = "races" if self.racing else "detail"
         self._show_main()
+
+    def action_logs(self) -> None:
+        """Ask the app for the selected run's logs screen."""
+        selected = self.query_one(RunList).selected
+        if selected is not None:
+            self.post_message(LogsWanted(selected))
 
     def action_troubled(self) -> None:
         """Toggle "only failed or raced runs"."""

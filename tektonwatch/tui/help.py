@@ -22,6 +22,7 @@ KEYS = (
     ("w", "wide: show each task's steps in the timeline"),
     ("r", "races: every finding across the runs shown, with the evidence"),
     ("f", "only runs that failed or raced"),
+    ("l", "the selected run's task logs and events (← → other tasks; followed while running)"),
     ("/", "filter runs by name"),
     ("?", "this help"),
     ("q", "quit (exit code 3 if the source failed)"),

@@ -1,0 +1,141 @@
+"""Provides the logs screen (``l`` on a run): one task's step logs and the events about its pod and TaskRun,
+read from the cluster on demand, followed while the task runs.
+
+The screen shows one task at a time (``←``/``→`` or ``[``/``]`` move between the run's tasks that have a pod),
+starting on the first failed one, else the last started. Reads run in a worker thread (``PodReader`` blocks on
+the network) and their result is assigned on the event loop; while the task has not finished, it is read again
+every ``every`` seconds (a follow that survives a cut connection: each read asks from the last line held). The
+run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. Offline
+sources have no cluster to ask: the screen says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+import msgspec
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tektonwatch.clock import Clock
+from tektonwatch.podlogs import TaskLogs
+from tektonwatch.render.fmt import Zone
+from tektonwatch.render.logs import log_lines
+from tektonwatch.render.text import cell
+from tektonwatch.timeline import RunView, TaskView
+from tektonwatch.tui.panes import Pane
+
+if TYPE_CHECKING:
+    from tektonwatch.sources.kubelogs import PodReader
+
+OFFLINE = "Logs and events are read from the cluster; this source ({kind}) has none. Watch a cluster to read them."
+
+
+class LogsScreen(Screen[None]):
+    """A run's task logs. ``current()`` gives the run's latest view (None once it is gone)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,l", "dismiss", "Back"),
+        Binding("left,left_square_bracket", "move(-1)", "Previous task", priority=True),
+        Binding("right,right_square_bracket", "move(1)", "Next task", priority=True),
+    ]
+
+    def __init__(self, current: Callable[[], RunView | None], reader: PodReader | None, source_kind: str,
+                 zone: Zone, clock: Clock, every: float) -> None:
+        super().__init__()
+        self.current, self.reader, self.source_kind = current, reader, source_kind
+        self.zone, self.clock, self.every = zone, clock, every
+        view = current()
+        self.shown = default_task(view) if view else ""
+        self.logs: dict[str, TaskLogs] = {}
+        self.done: set[str] = set()  # tasks read after they finished (or whose pod is gone): nothing more to read
+        self.reading = False
+
+    def compose(self) -> ComposeResult:
+        """The logs pane and the keys."""
+        yield Pane(id="logs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw, read, and keep reading while the task runs."""
+        self.query_one(Pane).focus()
+        self.show()
+        self.read()
+        self.set_interval(self.every, self.read)
+
+    def tasks(self) -> list[TaskView]:
+        """The run's tasks that have a TaskRun, in timeline order."""
+        view = self.current()
+        return [t for t in view.tasks if t.task_run is not None] if view else []
+
+    def show(self) -> None:
+        """Redraw the pane from what is held."""
+        view, tasks = self.current(), self.tasks()
+        names = [t.name for t in tasks]
+        where = f" · {names.index(self.shown) + 1}/{len(names)}" if self.shown in names else ""
+        title = cell(f"logs · {view.namespace}/{view.name} · {self.shown or '-'}{where}" if view else "logs")
+        if self.reader is None:
+            lines = [Text(OFFLINE.format(kind=self.source_kind))]
+        elif view is None:
+            lines = [Text("The run is gone.")]
+        elif not tasks:
+            lines = [Text("No task of this run has a TaskRun yet.")]
+        else:
+            logs, now = self.logs.get(self.shown), self.clock.now()
+            self.query_one(Pane).show(title, lambda width: log_lines(logs, self.zone, width, now))
+            return
+        self.query_one(Pane).show(title, lambda width: lines)
+
+    def read(self) -> None:
+        """Start a read of the shown task unless one is running or nothing more can come."""
+        if self.reader is None or self.reading or self.shown in self.done:
+            return
+        task = next((t for t in self.tasks() if t.name == self.shown), None)
+        if task is None or task.task_run is None:
+            return
+        self.reading = True
+        self._read(self.reader, task)
+
+    @work(thread=True, exit_on_error=False)
+    def _read(self, reader: PodReader, task: TaskView) -> None:
+        assert task.task_run is not None
+        held = self.logs.get(task.name)
+        try:
+            logs = reader.read(task.task_run, held)
+        except Exception as exc:  # noqa: BLE001 - the reader never raises; if it did, say so and keep following
+            base = held or TaskLogs(namespace=task.task_run.namespace, task=task.name, pod=task.pod)
+            logs = msgspec.structs.replace(base, note=f"cannot read the logs: {exc!r}")
+        finished = task.status.finished or logs.note.startswith(f"pod {logs.pod} is gone")
+        self.app.call_from_thread(self._got, task.name, logs, finished)
+
+    def _got(self, task: str, logs: TaskLogs, finished: bool) -> None:
+        self.reading = False
+        self.logs[task] = logs
+        if finished:
+            self.done.add(task)
+        if task == self.shown and self.is_current:
+            self.show()
+
+    def action_move(self, step: int) -> None:
+        """Show the previous or next task (wrapping around)."""
+        names = [t.name for t in self.tasks()]
+        if not names:
+            return
+        at = names.index(self.shown) if self.shown in names else 0
+        self.shown = names[(at + step) % len(names)]
+        self.show()
+        self.read()
+
+
+def default_task(view: RunView) -> str:
+    """The task to show first: the first failed one with a pod, else the last started, else the first."""
+    tasks = [t for t in view.tasks if t.task_run is not None]
+    failed = [t for t in tasks if t.status.bad and t.pod]
+    started = sorted((t for t in tasks if t.start is not None and t.pod), key=lambda t: t.start)  # type: ignore
+    pick = failed[0] if failed else (started[-1] if started else (tasks[0] if tasks else None))
+    return pick.name if pick else ""

@@ -1,0 +1,271 @@
+"""Task logs and events on demand (DESIGN §6, fault F23): the pure reading and joining of log bodies, the
+``PodReader`` against the Kubernetes API double through the real client (step containers, a follow-up read from
+``sinceTime`` that the server truncates to the second, a waiting container, a deleted pod, a forbidden log, the
+events of the pod and the TaskRun), and the dashboard's logs screen (``l``) over a live cluster and offline."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+
+from tektonwatch import podlogs
+from tektonwatch.app import Settings, build_source
+from tektonwatch.clock import SystemClock
+from tektonwatch.model import Status, decode
+from tektonwatch.podlogs import LogLine, StepLog, TaskLogs
+from tektonwatch.render.fmt import Zone
+from tektonwatch.render.logs import log_lines
+from tektonwatch.sources.kube import KubeSource
+from tektonwatch.sources.kubelogs import PodReader
+from tektonwatch.tui import make_app
+from tektonwatch.tui.logs import LogsScreen
+from tests.builders import PipelineBuilder
+from tests.test_kube_source import settings
+from tests.test_tui import demo_app, demo_ready, screen_text, until
+
+T0 = datetime(2026, 11, 29, 4, 0, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+# ---- reading and joining log bodies ----------------------------------------------------------------------------
+
+def test_a_timestamped_body_reads_as_lines_with_instants() -> None:
+    body = (b"2026-11-29T04:00:00.123456789Z compiling\n2026-11-29T04:00:01.5Z  indented\tand tabbed\n"
+            b"no stamp here\n2026-11-29T04:00:02Z \xff bad utf-8\n")
+    lines = podlogs.parse(body)
+    assert lines == [LogLine(at(0.123456), "compiling"), LogLine(at(1.5), " indented\tand tabbed"),
+                     LogLine(None, "no stamp here"), LogLine(at(2), "\ufffd bad utf-8")]
+    assert podlogs.parse(b"") == []
+
+
+def test_a_follow_up_read_drops_the_second_the_server_sends_again() -> None:
+    held = (LogLine(at(0.2), "a"), LogLine(at(1.1), "b"), LogLine(at(1.7), "same"), LogLine(at(1.7), "same"))
+    asked = podlogs.since(held)
+    assert asked == at(1) and podlogs.rfc3339(asked) == "2026-11-29T04:00:01Z"
+    fresh = [LogLine(at(1.1), "b"), LogLine(at(1.7), "same"), LogLine(at(1.7), "same"), LogLine(at(1.7), "same"),
+             LogLine(at(2.0), "c")]
+    joined = podlogs.merge(held, fresh, asked)
+    assert [line.text for line in joined] == ["a", "b", "same", "same", "same", "c"], "a third equal line is new"
+    assert podlogs.merge((), fresh, None) == tuple(fresh)
+
+
+def test_a_step_keeps_its_newest_lines_only() -> None:
+    many = [LogLine(at(i), str(i)) for i in range(podlogs.MAX_LINES + 10)]
+    kept = podlogs.merge((), many, None)
+    assert len(kept) == podlogs.MAX_LINES and kept[-1].text == str(podlogs.MAX_LINES + 9)
+
+
+def test_log_lines_are_inert_and_say_why_a_step_is_empty() -> None:
+    evil = "[bold red]x[/bold red]\x1b]0;pwned\x07\x1b[2J done"
+    logs = TaskLogs(namespace="ci", task="push", pod="p", note="", steps=(
+        StepLog(step="push", container="step-push", status=Status.FAILED, lines=(LogLine(at(3), evil),)),
+        StepLog(step="sign", container="step-sign", status=Status.PENDING, note="not started"),
+    ))
+    console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+    for line in log_lines(logs, Zone.utc(), 100, T0):
+        console.print(line)
+    text = console.export_text()
+    assert "04:00:03 [bold red]x[/bold red] done" in text and "pwned" not in text and "\x1b" not in text
+    assert "sign  Pending  not started" in text and "No events." in text
+
+
+def test_a_long_log_line_wraps_under_its_text_so_its_end_is_seen() -> None:
+    text = "copying oci-archive:/workspace/source/oci/image.tar: open image.tar: permission denied"
+    logs = TaskLogs(namespace="ci", task="push", pod="p", steps=(
+        StepLog(step="push", container="step-push", status=Status.FAILED, lines=(LogLine(at(3), text),)),))
+    rows = [row.plain for row in log_lines(logs, Zone.utc(), 40, T0)]
+    assert rows[1:5] == ["  04:00:03 copying oci-archive:/workspac", "           e/source/oci/image.tar: open ",
+                         "           image.tar: permission denied", ""]
+    assert all(len(row) <= 40 for row in rows)
+
+
+# ---- the reader against the API double -------------------------------------------------------------------------
+
+def pod(api: Any, name: str, containers: list[str], waiting: str | None = None, namespace: str = "ci") -> None:
+    """A pod with these containers, running (or one waiting to start)."""
+    statuses = [{"name": c, "state": {"waiting": {"reason": "PodInitializing"}} if c == waiting else
+                 {"running": {"startedAt": "2026-11-29T04:00:00Z"}}} for c in containers]
+    api.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
+               "spec": {"containers": [{"name": c} for c in containers]}, "status": {"containerStatuses": statuses}})
+
+
+def event(api: Any, name: str, kind: str, involved: str, reason: str, message: str, kind_of: str = "Normal",
+          namespace: str = "ci", last: str = "2026-11-29T04:00:05Z") -> None:
+    """An Event about ``kind``/``involved``, seen twice, the last time at ``last``."""
+    api.apply({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": namespace},
+               "involvedObject": {"kind": kind, "name": involved, "namespace": namespace}, "type": kind_of,
+               "reason": reason, "message": message, "count": 2, "lastTimestamp": last})
+
+
+def push_run() -> Any:
+    """``release-1``: build succeeded; push ran its first step and failed in the second; sign never started."""
+    pipeline = (PipelineBuilder("release", namespace="ci").task("build", steps=("compile",))
+                .task("push", steps=("login", "upload"), run_after=["build"])
+                .task("sign", run_after=["push"]))
+    run = pipeline.run("release-1", "2026-11-29T04:00:00Z")
+    run.task_ran("build", "2026-11-29T04:00:00Z", "2026-11-29T04:01:00Z")
+    run.task_started("push", "2026-11-29T04:01:01Z")
+    return run.task_finished("push", "2026-11-29T04:02:00Z", ok=False)
+
+
+def started_source(api: Any) -> KubeSource:
+    source = KubeSource(settings(api, namespace="ci"), SystemClock())
+    source.start()
+    return source
+
+
+def taskrun_of(run: Any, task: str, moment: str) -> Any:
+    objs = [decode(o) for o in run.taskruns(moment)]
+    return next(t for t in objs if t.pipeline_task == task)
+
+
+def test_the_reader_reads_each_step_then_only_what_is_new(kube_api: Any) -> None:
+    run = push_run()
+    push = taskrun_of(run, "push", "2026-11-29T04:02:00Z")
+    pod(kube_api, push.pod_name, ["step-login", "step-upload"])
+    kube_api.append_log("ci", push.pod_name, "step-login", "Login Succeeded", at(61.2))
+    kube_api.append_log("ci", push.pod_name, "step-upload", "uploading layer 1/3", at(62.4))
+    event(kube_api, "e1", "Pod", push.pod_name, "Pulled", "image pulled")
+    event(kube_api, "e2", "TaskRun", push.name, "Failed", "step upload exited 1", "Warning")
+    event(kube_api, "e3", "Pod", "someone-else", "Pulled", "not ours")
+    reader = PodReader(started_source(kube_api))
+
+    first = reader.read(push)
+    assert [(s.step, [l.text for l in s.lines]) for s in first.steps] == [
+        ("login", ["Login Succeeded"]), ("upload", ["uploading layer 1/3"])]
+    assert [(e.reason, e.kind, e.count) for e in first.events] == [("Pulled", "Pod", 2), ("Failed", "TaskRun", 2)]
+    assert first.note == ""
+    logs = kube_api.requests("/log$")
+    assert {r.query["container"] for r in logs} == {"step-login", "step-upload"}
+    assert all(r.query["timestamps"] == "true" and "tailLines" in r.query for r in logs)
+
+    kube_api.append_log("ci", push.pod_name, "step-upload", "uploading layer 1/3", at(62.9))
+    kube_api.append_log("ci", push.pod_name, "step-upload", "permission denied", at(63.0))
+    kube_api.clear_requests()
+    second = reader.read(push, first)
+    upload = second.steps[1]
+    assert [l.text for l in upload.lines] == ["uploading layer 1/3", "uploading layer 1/3", "permission denied"]
+    asked = next(r.query for r in kube_api.requests("/log$") if r.query["container"] == "step-upload")
+    assert asked["sinceTime"] == "2026-11-29T04:01:02Z" and "tailLines" not in asked
+
+
+def test_a_waiting_container_a_deleted_pod_and_a_forbidden_log_become_notes(kube_api: Any) -> None:
+    run = push_run()
+    push = taskrun_of(run, "push", "2026-11-29T04:02:00Z")
+    pod(kube_api, push.pod_name, ["step-login", "step-upload"], waiting="step-upload")
+    kube_api.append_log("ci", push.pod_name, "step-login", "Login Succeeded", at(61))
+    reader = PodReader(started_source(kube_api))
+    first = reader.read(push)
+    assert "waiting to start: PodInitializing" in first.steps[1].note and first.steps[0].lines
+
+    kube_api.delete("pods", "ci", push.pod_name)
+    gone = reader.read(push, first)
+    assert gone.note == f"pod {push.pod_name} is gone (deleted); showing what was read"
+    assert [l.text for l in gone.steps[0].lines] == ["Login Succeeded"], "what was read is kept"
+
+    pod(kube_api, push.pod_name, ["step-login", "step-upload"])
+    kube_api.deny("get", "pods/log", namespace="ci")
+    forbidden = reader.read(push, first)
+    assert forbidden.note.startswith("forbidden: ") and "pods/log" in forbidden.note
+
+
+def test_a_task_without_a_pod_and_a_source_not_started_read_nothing(kube_api: Any) -> None:
+    run = push_run()
+    sign = decode({**run.taskruns("2026-11-29T04:02:00Z")[0], "status": {}})
+    source = KubeSource(settings(kube_api, namespace="ci"), SystemClock())
+    assert PodReader(source).read(sign).note == "no pod yet"
+    build = taskrun_of(run, "build", "2026-11-29T04:02:00Z")
+    assert PodReader(source).read(build).note == "still connecting to the cluster"
+    assert kube_api.requests("/log$") == []
+
+
+# ---- the dashboard ---------------------------------------------------------------------------------------------
+
+async def test_l_shows_the_failed_tasks_logs_follows_them_and_switches_tasks(kube_api: Any) -> None:
+    run = push_run()
+    for obj in run.objects("2026-11-29T04:02:00Z"):
+        kube_api.apply(obj)
+    push = taskrun_of(run, "push", "2026-11-29T04:02:00Z")
+    build = taskrun_of(run, "build", "2026-11-29T04:02:00Z")
+    pod(kube_api, push.pod_name, ["step-login", "step-upload"])
+    pod(kube_api, build.pod_name, ["step-compile"])
+    kube_api.append_log("ci", push.pod_name, "step-upload", "cp: /workspace/model.tar: permission denied\x1b[2J",
+                        at(62))
+    kube_api.append_log("ci", build.pod_name, "step-compile", "[bold]built[/bold]", at(30))
+    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "ci", "utc": True, "interval": 0.2}
+    app_settings = Settings.from_options(options, environ={})
+    app = make_app(build_source(app_settings), app_settings)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
+        await pilot.press("l")
+        await until(pilot, lambda: "permission denied" in screen_text(app), timeout=10)
+        assert isinstance(app.screen, LogsScreen) and app.screen.shown == "push"
+        text = screen_text(app)
+        assert "logs · ci/release-1 · push · 2/2" in text and "04:01:02 cp: /workspace/model.tar" in text
+        assert "login" in text and "upload" in text
+        await pilot.press("right")
+        await until(pilot, lambda: "[bold]built[/bold]" in screen_text(app), timeout=10)
+        assert "logs · ci/release-1 · build · 1/2" in screen_text(app)
+        strips = app.screen._compositor.render_strips()
+        assert "\x1b[2J" not in "".join(seg.text for strip in strips for seg in strip)
+        await pilot.press("escape")
+        assert app.screen is app.dashboard
+
+
+async def test_a_running_tasks_log_is_followed_without_repeating_lines(kube_api: Any) -> None:
+    pipeline = PipelineBuilder("release", namespace="ci").task("push", steps=("upload",))
+    run = pipeline.run("release-2", "2026-11-29T04:00:00Z").task_started("push", "2026-11-29T04:00:00Z")
+    for obj in run.objects("2026-11-29T04:00:10Z"):
+        kube_api.apply(obj)
+    push = taskrun_of(run, "push", "2026-11-29T04:00:10Z")
+    pod(kube_api, push.pod_name, ["step-upload"])
+    kube_api.append_log("ci", push.pod_name, "step-upload", "layer 1/2 pushed", at(5.5))
+    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "ci", "utc": True, "interval": 0.1}
+    app_settings = Settings.from_options(options, environ={})
+    app = make_app(build_source(app_settings), app_settings)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
+        await pilot.press("l")
+        await until(pilot, lambda: "layer 1/2 pushed" in screen_text(app), timeout=10)
+        kube_api.append_log("ci", push.pod_name, "step-upload", "layer 2/2 pushed", at(5.9))
+        await until(pilot, lambda: "layer 2/2 pushed" in screen_text(app), timeout=10)
+        await until(pilot, lambda: len(kube_api.requests("/log$")) >= 4, timeout=10)
+        text = screen_text(app)
+        assert text.count("layer 1/2 pushed") == 1 and text.count("layer 2/2 pushed") == 1
+        follow_ups = [r.query for r in kube_api.requests("/log$")][1:]
+        assert all(q["sinceTime"] == "2026-11-29T04:00:05Z" for q in follow_ups)
+
+
+async def test_l_offline_says_logs_come_from_a_cluster() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await demo_ready(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogsScreen)
+        assert "Logs and events are read from the cluster; this source (replay) has none." in screen_text(app)
+        await pilot.press("l")
+        assert app.screen is app.dashboard
+
+
+def test_the_first_task_shown_is_the_failed_one_else_the_last_started() -> None:
+    from tektonwatch.health import SourceHealth
+    from tektonwatch.store import Store
+    from tektonwatch.timeline import build_all
+    from tektonwatch.tui.logs import default_task
+
+    def view_at(when: str) -> Any:
+        store = Store()
+        for obj in push_run().objects(when):
+            store.apply("ADDED", decode(obj))
+        return build_all(store.snapshot(SourceHealth(kind="kube")))[0]
+
+    assert default_task(view_at("2026-11-29T04:02:00Z")) == "push"
+    assert default_task(view_at("2026-11-29T04:01:30Z")) == "push", "running, the last started"
+    assert default_task(view_at("2026-11-29T04:00:30Z")) == "build"
