@@ -194,6 +194,7 @@ def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs
     ren = child("bench_render", str(data), *reps)
     ing = child("bench_ingest", str(data), "--repeat", str(max(3, plan.passes // 2)))
     mem = child("bench_memory", str(data))
+    dash = child("bench_dashboard", str(data), *reps)
     rows = [
         Row("decode list pages → model, CPU vs orjson.loads", label, dec["ratio"], 0.15,
             detail=f"{dec['decode_s'] * 1e3:.0f} ms vs {dec['orjson_s'] * 1e3:.0f} ms ({dec['decode_mb_s']:.0f} MB/s)"),
@@ -207,6 +208,9 @@ def inprocess_rows(label: str, data: Path, plan: Plan) -> tuple[list[Row], Costs
             None, unit="%", detail="also keeps every run's timeline for the frame"),
         Row("memory held per 10,000 TaskRuns (+ PipelineRuns)", label, mem["mb_per_10k"], 40.0, unit="MB",
             detail=f"{mem['held_mb']:.1f} MB for {mem['taskruns']:,} TaskRuns"),
+        Row("dashboard frame for a new snapshot, % of the 1 s tick", label, dash["share"], 10.0, unit="%",
+            detail=f"{dash['runs']:,} runs: {dash['frame_s'] * 1e3:.0f} ms on the event loop; board "
+                   f"{dash['board_s'] * 1e3:.0f} ms off it (first listing); page-down {dash['page_s'] * 1e3:.0f} ms"),
     ]
     per_tr = {"decode CPU per object": dec["decode_s"] / dec["objects"],
               "ingest CPU per event (store 4x larger)": ing["cpu_per_event_us"],
