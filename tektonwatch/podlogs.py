@@ -50,7 +50,8 @@ class PodEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TaskLogs(msgspec.Struct, frozen=True, kw_only=True):
-    """What is known of one task's pod: its steps' logs and the events; ``note`` a problem reading the pod."""
+    """What is known of one task's pod: its steps' logs and the events; ``note`` a problem reading the pod;
+    ``gone`` when the pod no longer exists (nothing more will come)."""
 
     namespace: str
     task: str
@@ -58,6 +59,7 @@ class TaskLogs(msgspec.Struct, frozen=True, kw_only=True):
     steps: tuple[StepLog, ...] = ()
     events: tuple[PodEvent, ...] = ()
     note: str = ""
+    gone: bool = False
 
 
 def containers(task_run: TaskRun) -> list[tuple[str, str, Status]]:

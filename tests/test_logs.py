@@ -166,13 +166,13 @@ def test_a_waiting_container_a_deleted_pod_and_a_forbidden_log_become_notes(kube
 
     kube_api.delete("pods", "ci", push.pod_name)
     gone = reader.read(push, first)
-    assert gone.note == f"pod {push.pod_name} is gone (deleted); showing what was read"
+    assert gone.note == f"pod {push.pod_name} is gone (deleted); showing what was read" and gone.gone
     assert [l.text for l in gone.steps[0].lines] == ["Login Succeeded"], "what was read is kept"
 
     pod(kube_api, push.pod_name, ["step-login", "step-upload"])
     kube_api.deny("get", "pods/log", namespace="ci")
     forbidden = reader.read(push, first)
-    assert forbidden.note.startswith("forbidden: ") and "pods/log" in forbidden.note
+    assert forbidden.note.startswith("forbidden: ") and "pods/log" in forbidden.note and not forbidden.gone
 
 
 def test_a_task_without_a_pod_and_a_source_not_started_read_nothing(kube_api: Any) -> None:

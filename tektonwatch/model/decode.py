@@ -153,7 +153,7 @@ def _where(meta: wire.Meta) -> str:
 # --- status -------------------------------------------------------------------------------------------------
 
 
-def _succeeded(conditions: list[wire.Condition] | None) -> wire.Condition | None:
+def _succeeded(conditions: tuple[wire.Condition, ...] | None) -> wire.Condition | None:
     for cond in conditions or ():
         if cond.type == "Succeeded":
             return cond
@@ -187,7 +187,7 @@ def _term_status(reason: str, exit_code: int | None) -> Status:
     return Status.CANCELLED if reason == "Cancelled" else Status.FAILED
 
 
-def _steps(states: list[wire.StepState] | None, parent_done: bool) -> tuple[Step, ...]:
+def _steps(states: tuple[wire.StepState, ...] | None, parent_done: bool) -> tuple[Step, ...]:
     """Typed steps. A running step's ``startedAt`` is its container's start (all step containers start together
     and wait for the previous step), so its work began when the previous step finished: use the later one.
     (The hot loop of a listing: ~4 steps per TaskRun, so it is written out rather than split up.)"""

@@ -37,7 +37,7 @@ class Meta(_W):
     resource_version: str = ""
     creation_timestamp: datetime | None = None
     labels: dict[str, str] | None = None
-    owner_references: list[OwnerRef] | None = None
+    owner_references: tuple[OwnerRef, ...] | None = None
 
 
 class Condition(_W):
@@ -77,7 +77,7 @@ class WorkspaceDecl(_W):
 
 
 class TaskSpec(_W):
-    workspaces: list[WorkspaceDecl] | None = None
+    workspaces: tuple[WorkspaceDecl, ...] | None = None
 
 
 class TaskRef(_W):
@@ -173,20 +173,20 @@ class StepState(_W):
 
 
 class RetryStatus(_W):
-    conditions: list[Condition] | None = None
+    conditions: tuple[Condition, ...] | None = None
     pod_name: str = ""
     start_time: datetime | None = None
     completion_time: datetime | None = None
 
 
 class TaskRunStatus(_W):
-    conditions: list[Condition] | None = None
+    conditions: tuple[Condition, ...] | None = None
     start_time: datetime | None = None
     completion_time: datetime | None = None
     pod_name: str = ""
-    steps: list[StepState] | None = None
+    steps: tuple[StepState, ...] | None = None
     task_spec: TaskSpec | None = None
-    retries_status: list[RetryStatus] | None = None
+    retries_status: tuple[RetryStatus, ...] | None = None
 
 
 class EmbeddedTaskRun(_W):
@@ -197,13 +197,13 @@ class EmbeddedTaskRun(_W):
 
 
 class PipelineRunStatus(_W):
-    conditions: list[Condition] | None = None
+    conditions: tuple[Condition, ...] | None = None
     start_time: datetime | None = None
     completion_time: datetime | None = None
     pipeline_spec: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``PipelineSpec``, read when new
-    child_references: list[ChildRef] | None = None
+    child_references: tuple[ChildRef, ...] | None = None
     task_runs: dict[str, EmbeddedTaskRun] | None = None
-    skipped_tasks: list[SkippedTask] | None = None
+    skipped_tasks: tuple[SkippedTask, ...] | None = None
 
 
 class TaskRunSpec(_W):

@@ -87,7 +87,7 @@ class PodReader:
 
     def _read(self, api: Api, task_run: TaskRun, base: TaskLogs, held: TaskLogs | None) -> TaskLogs:
         before = {s.container: s for s in (held.steps if held else ())}
-        steps, note = [], ""
+        steps, note, gone = [], "", False
         for step, container, status in podlogs.containers(task_run):
             log = before.get(container) or StepLog(step=step, container=container)
             log = msgspec.structs.replace(log, status=status)
@@ -103,10 +103,10 @@ class PodReader:
                 if f.status == 400:
                     steps.append(msgspec.structs.replace(log, note=f.message))
                 else:
-                    note = _pod_note(f, base)
+                    note, gone = _pod_note(f, base), f.status == 404
                     steps.append(log)
         events, event_note = self._events(api, base, task_run.name)
-        return msgspec.structs.replace(base, steps=tuple(steps), events=events, note=note or event_note)
+        return msgspec.structs.replace(base, steps=tuple(steps), events=events, note=note or event_note, gone=gone)
 
     def _step(self, api: Api, base: TaskLogs, log: StepLog) -> StepLog:
         asked = podlogs.since(log.lines)

@@ -110,13 +110,13 @@ class LogsScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001 - the reader never raises; if it did, say so and keep following
             base = held or TaskLogs(namespace=task.task_run.namespace, task=task.name, pod=task.pod)
             logs = msgspec.structs.replace(base, note=f"cannot read the logs: {exc!r}")
-        finished = task.status.finished or logs.note.startswith(f"pod {logs.pod} is gone")
-        self.app.call_from_thread(self._got, task.name, logs, finished)
+        final = logs.gone or (task.status.finished and not logs.note)  # a failed read of a finished task: again
+        self.app.call_from_thread(self._got, task.name, logs, final)
 
-    def _got(self, task: str, logs: TaskLogs, finished: bool) -> None:
+    def _got(self, task: str, logs: TaskLogs, final: bool) -> None:
         self.reading = False
         self.logs[task] = logs
-        if finished:
+        if final:
             self.done.add(task)
         if task == self.shown and self.is_current:
             self.show()
