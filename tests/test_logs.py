@@ -6,6 +6,7 @@ events of the pod and the TaskRun), and the dashboard's logs screen (``l``) over
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from tektonwatch import podlogs
 from tektonwatch.app import Settings, build_source
-from tektonwatch.clock import SystemClock
+from tektonwatch.clock import Clock, SystemClock
 from tektonwatch.model import Status, decode
 from tektonwatch.podlogs import LogLine, StepLog, TaskLogs
 from tektonwatch.render.fmt import Zone
@@ -21,6 +22,7 @@ from tektonwatch.render.logs import log_lines
 from tektonwatch.sources.kube import KubeSource
 from tektonwatch.sources.kubelogs import PodReader
 from tektonwatch.tui import make_app
+from tektonwatch.tui.app import TektonwatchApp
 from tektonwatch.tui.logs import LogsScreen
 from tests.builders import PipelineBuilder
 from tests.test_kube_source import settings
@@ -187,6 +189,20 @@ def test_a_task_without_a_pod_and_a_source_not_started_read_nothing(kube_api: An
 
 # ---- the dashboard ---------------------------------------------------------------------------------------------
 
+def cluster_app(api: Any, namespace: str, interval: float = 1.0, clock: Clock | None = None) -> TektonwatchApp:
+    """The dashboard watching ``namespace`` of the API double, times in UTC."""
+    options = {"kubeconfig": str(api.kubeconfig), "namespace": namespace, "utc": True, "interval": interval}
+    app_settings = Settings.from_options(options, environ={})
+    return make_app(build_source(app_settings, clock), app_settings)
+
+
+async def logs_of_the_only_run(pilot: Any, shown: Callable[[], object]) -> None:
+    """Wait for the one run to be listed, press ``l``, wait until ``shown()``."""
+    await until(pilot, lambda: len(pilot.app.board.views) == 1, timeout=10)
+    await pilot.press("l")
+    await until(pilot, shown, timeout=10)
+
+
 async def test_l_shows_the_failed_tasks_logs_follows_them_and_switches_tasks(kube_api: Any) -> None:
     run = push_run()
     for obj in run.objects("2026-11-29T04:02:00Z"):
@@ -198,13 +214,9 @@ async def test_l_shows_the_failed_tasks_logs_follows_them_and_switches_tasks(kub
     kube_api.append_log("ci", push.pod_name, "step-upload", "cp: /workspace/model.tar: permission denied\x1b[2J",
                         at(62))
     kube_api.append_log("ci", build.pod_name, "step-compile", "[bold]built[/bold]", at(30))
-    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "ci", "utc": True, "interval": 0.2}
-    app_settings = Settings.from_options(options, environ={})
-    app = make_app(build_source(app_settings), app_settings)
+    app = cluster_app(kube_api, "ci", interval=0.2)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
-        await pilot.press("l")
-        await until(pilot, lambda: "permission denied" in screen_text(app), timeout=10)
+        await logs_of_the_only_run(pilot, lambda: "permission denied" in screen_text(app))
         assert isinstance(app.screen, LogsScreen) and app.screen.shown == "push"
         text = screen_text(app)
         assert "logs · ci/release-1 · push · 2/2" in text and "04:01:02 cp: /workspace/model.tar" in text
@@ -226,13 +238,9 @@ async def test_a_running_tasks_log_is_followed_without_repeating_lines(kube_api:
     push = taskrun_of(run, "push", "2026-11-29T04:00:10Z")
     pod(kube_api, push.pod_name, ["step-upload"])
     kube_api.append_log("ci", push.pod_name, "step-upload", "layer 1/2 pushed", at(5.5))
-    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "ci", "utc": True, "interval": 0.1}
-    app_settings = Settings.from_options(options, environ={})
-    app = make_app(build_source(app_settings), app_settings)
+    app = cluster_app(kube_api, "ci", interval=0.1)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
-        await pilot.press("l")
-        await until(pilot, lambda: "layer 1/2 pushed" in screen_text(app), timeout=10)
+        await logs_of_the_only_run(pilot, lambda: "layer 1/2 pushed" in screen_text(app))
         kube_api.append_log("ci", push.pod_name, "step-upload", "layer 2/2 pushed", at(5.9))
         await until(pilot, lambda: "layer 2/2 pushed" in screen_text(app), timeout=10)
         await until(pilot, lambda: len(kube_api.requests("/log$")) >= 4, timeout=10)

@@ -50,11 +50,8 @@ def test_logs_of_the_failed_push(snap_compare, kube_api):
     private-ai/model-serving-q4 · push-to-quay · 3/3" (the failed task comes first), its step "push" Failed with
     skopeo's lines — the last one ending "open /workspace/source/oci/image.tar: permission denied" — then
     "Events": the pod's image pull and the TaskRun's failure (a Warning). The footer lists esc, ← and →."""
-    from tektonwatch.app import Settings, build_source
     from tektonwatch.clock import FrozenClock
-    from tektonwatch.tui import make_app
-    from tests.test_logs import event, pod, taskrun_of
-    from tests.test_tui import until
+    from tests.test_logs import cluster_app, event, logs_of_the_only_run, pod, taskrun_of
 
     run = incident_run()
     for obj in run.objects("2025-10-27T18:40:00Z"):
@@ -68,14 +65,10 @@ def test_logs_of_the_failed_push(snap_compare, kube_api):
           "present on machine", namespace="private-ai", last="2025-10-27T18:34:12Z")
     event(kube_api, "e2", "TaskRun", quay.name, "Failed", '"step-push" exited with code 1', "Warning",
           namespace="private-ai", last="2025-10-27T18:34:18Z")
-    options = {"kubeconfig": str(kube_api.kubeconfig), "namespace": "private-ai", "utc": True}
-    settings = Settings.from_options(options, environ={})
-    app = make_app(build_source(settings, FrozenClock(datetime(2025, 10, 27, 18, 41, tzinfo=UTC))), settings)
+    app = cluster_app(kube_api, "private-ai", clock=FrozenClock(datetime(2025, 10, 27, 18, 41, tzinfo=UTC)))
 
     async def opened(pilot):
-        await until(pilot, lambda: len(app.board.views) == 1, timeout=10)
-        await pilot.press("l")
-        await until(pilot, lambda: "push-to-quay" in app.screen.logs, timeout=10)
+        await logs_of_the_only_run(pilot, lambda: "push-to-quay" in app.screen.logs)
 
     assert snap_compare(app, terminal_size=(120, 22), run_before=opened)
 
