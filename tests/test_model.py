@@ -206,8 +206,8 @@ def test_skipped_tasks_and_child_references():
          "TaskRun n/t: malformed field (Expected `array | null`, got `object` - at `$.spec.workspaces`)"),
         ({"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "p"},
           "spec": {"workspaces": [{"name": "src", "persistentVolumeClaim": "pvc"}]}},
-         "PipelineRun p: malformed field (Expected `object | null`, got `str` - at "
-         "`$.spec.workspaces[0].persistentVolumeClaim`)"),
+         ("PipelineRun p: malformed field (Expected `object | null`, got `str` - at "
+          "`$.spec.workspaces[0].persistentVolumeClaim`)")),
         ([1, 2], "not a Kubernetes object"),
     ],
 )
