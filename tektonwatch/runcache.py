@@ -12,11 +12,10 @@ This module must never import rich, textual or kubernetes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Generic, TypeVar
 
 from tektonwatch.model import PipelineRun, TaskRun
-from tektonwatch.store import Key, Snapshot
+from tektonwatch.store import Key, Shards, Snapshot
 
 T = TypeVar("T")
 Records = tuple[PipelineRun | TaskRun, ...]
@@ -31,21 +30,22 @@ class RunCache(Generic[T]):
         self.compute = compute
         self.recomputed: frozenset[Key] = frozenset()
         self.looked: frozenset[Key] | None = None
-        self._held: dict[Key, tuple[Records, T]] = {}
-        self._values: dict[Key, T] = {}
+        self._held: dict[Key, tuple[Records, T]] = {}  # private: changed in place
+        self._values: Shards[T] = Shards()
         self._version: int | None = None
 
     def update(self, snapshot: Snapshot) -> Mapping[Key, T]:
-        """The value of every PipelineRun in ``snapshot`` (a read-only map that later updates leave as it is)."""
+        """The value of every PipelineRun in ``snapshot`` (a read-only map that later updates leave as it is: the
+        maps are changed in place and frozen, copy-on-write, so an update costs the runs it looks at)."""
         in_sequence = self._version is not None and snapshot.version == self._version + 1
         keys = snapshot.touched if in_sequence else snapshot.pipeline_runs.keys()
-        held, values = (dict(self._held), dict(self._values)) if in_sequence else ({}, {})
+        held, values = (self._held, self._values) if in_sequence else ({}, Shards[T]())
         recomputed: set[Key] = set()
         for key in keys:
             run = snapshot.pipeline_runs.get(key)
             if run is None:
                 held.pop(key, None)
-                values.pop(key, None)
+                values.pop(key)
                 continue
             records: Records = (run, *snapshot.taskruns_of(run))
             before = self._held.get(key)
@@ -56,7 +56,7 @@ class RunCache(Generic[T]):
         self._held, self._values, self._version = held, values, snapshot.version
         self.recomputed = frozenset(recomputed)
         self.looked = snapshot.touched if in_sequence else None
-        return MappingProxyType(values)
+        return values.freeze()
 
 
 def _same(a: Records, b: Records) -> bool:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from datetime import datetime
-from types import MappingProxyType
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import msgspec
 
@@ -56,6 +55,52 @@ class Sharded(Mapping[Key, V]):
 
     def values(self) -> ValuesView[V]:
         return _Values(self)
+
+
+class Shards(Generic[V]):
+    """The writable side of ``Sharded``: a map its one owner changes in place and ``freeze``s into read-only
+    views. A shard a view holds is copied before its first change after the freeze, so a view never changes and
+    a freeze costs the changes since the last one, not the map's size."""
+
+    __slots__ = ("_shards", "_shared")
+
+    def __init__(self) -> None:
+        self._shards: list[dict[Key, V]] = [{} for _ in range(SHARDS)]
+        self._shared: set[int] = set()  # the shards the last view holds
+
+    def shard(self, key: Key) -> dict[Key, V]:
+        """The shard of ``key``, to change (copied first when the last view holds it)."""
+        index = hash(key) % SHARDS
+        if index in self._shared:
+            self._shards[index] = dict(self._shards[index])
+            self._shared.discard(index)
+        return self._shards[index]
+
+    def get(self, key: Key, default: V | None = None) -> V | None:
+        return self._shards[hash(key) % SHARDS].get(key, default)
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._shards[hash(key) % SHARDS]
+
+    def __setitem__(self, key: Key, value: V) -> None:
+        self.shard(key)[key] = value
+
+    def pop(self, key: Key) -> V | None:
+        """Remove ``key``; its value, or None."""
+        shard = self._shards[hash(key) % SHARDS]
+        return self.shard(key).pop(key) if key in shard else None
+
+    def __len__(self) -> int:
+        return sum(map(len, self._shards))
+
+    def __iter__(self) -> Iterator[Key]:
+        for shard in self._shards:
+            yield from shard
+
+    def freeze(self) -> Sharded[V]:
+        """A read-only view of the map as it is now."""
+        self._shared = set(range(SHARDS))
+        return Sharded(tuple(self._shards))
 
 
 class _Items(ItemsView[Key, V]):
@@ -146,17 +191,16 @@ class Store:
     """The mutable state behind snapshots; only the ingest thread calls it."""
 
     def __init__(self) -> None:
-        self._prs: dict[Key, PipelineRun] = {}
-        self._trs: list[dict[Key, TaskRun]] = [{} for _ in range(SHARDS)]
-        self._shared: set[int] = set()  # TaskRun shards the last snapshot holds: copied before a change
-        self._children: dict[Key, frozenset[str]] = {}
+        self._prs: Shards[PipelineRun] = Shards()
+        self._trs: Shards[TaskRun] = Shards()
+        self._children: Shards[frozenset[str]] = Shards()
         self._touched: set[Key] = set()
         self._loose: set[Key] = set()  # see ``Snapshot.loose``
         self._orphaned: set[Key] = set()  # see ``Snapshot.orphaned``
         self._version = 0
 
     def __len__(self) -> int:
-        return len(self._prs) + sum(map(len, self._trs))
+        return len(self._prs) + len(self._trs)
 
     def apply(self, kind: str, record: Run) -> bool:
         """Apply one event (``ADDED``/``MODIFIED``/``DELETED``); return False when it was stale and ignored."""
@@ -166,7 +210,7 @@ class Store:
                 return False
             self._apply_run(kind, key, record)
         else:
-            table = self._shard(key)
+            table = self._trs.shard(key)
             held = table.get(key)
             if _stale(held, record):
                 return False
@@ -178,7 +222,7 @@ class Store:
         if kind != "DELETED":
             self._prs[key] = record
             self._orphaned.discard(key)
-        elif self._prs.pop(key, None) is not None and key in self._children:
+        elif self._prs.pop(key) is not None and key in self._children:
             self._orphaned.add(key)
 
     def _apply_taskrun(self, kind: str, key: Key, record: TaskRun, held: TaskRun | None,
@@ -196,14 +240,6 @@ class Store:
                 self._touch(held)  # the run it left changed too
             self._index(record)
 
-    def _shard(self, key: Key) -> dict[Key, TaskRun]:
-        """The TaskRun shard of ``key``, copied first when the last snapshot shares it."""
-        index = hash(key) % SHARDS
-        if index in self._shared:
-            self._trs[index] = dict(self._trs[index])
-            self._shared.discard(index)
-        return self._trs[index]
-
     def _touch(self, record: Run) -> None:
         if isinstance(record, PipelineRun):
             self._touched.add((record.namespace, record.name))
@@ -215,7 +251,7 @@ class Store:
             self._loose.add((record.namespace, record.name))
             return
         key = (record.namespace, record.pipeline_run)
-        self._children[key] = self._children.get(key, frozenset()) | {record.name}
+        self._children[key] = (self._children.get(key) or frozenset()) | {record.name}
         if key not in self._prs:
             self._orphaned.add(key)
 
@@ -224,26 +260,25 @@ class Store:
             self._loose.discard((record.namespace, record.name))
             return
         key = (record.namespace, record.pipeline_run)
-        remaining = self._children.get(key, frozenset()) - {record.name}
+        remaining = (self._children.get(key) or frozenset()) - {record.name}
         if remaining:
             self._children[key] = remaining
         else:
-            self._children.pop(key, None)
+            self._children.pop(key)
             self._orphaned.discard(key)
 
     def keys(self) -> set[tuple[str, str, str]]:
         """Every held object as (kind, namespace, name): used by relists to find what vanished."""
-        return {("PipelineRun", *k) for k in self._prs} | {("TaskRun", *k) for shard in self._trs for k in shard}
+        return {("PipelineRun", *k) for k in self._prs} | {("TaskRun", *k) for k in self._trs}
 
     def snapshot(self, health: SourceHealth, problems: tuple[str, ...] = (), at: datetime | None = None) -> Snapshot:
         """Freeze the current state; the touched set starts afresh."""
         self._version += 1
         touched, self._touched = frozenset(self._touched), set()
-        self._shared = set(range(SHARDS))
         return Snapshot(
-            pipeline_runs=MappingProxyType(dict(self._prs)),
-            task_runs=Sharded(tuple(self._trs)),
-            children=MappingProxyType(dict(self._children)),
+            pipeline_runs=self._prs.freeze(),
+            task_runs=self._trs.freeze(),
+            children=self._children.freeze(),
             health=health,
             version=self._version,
             touched=touched,
