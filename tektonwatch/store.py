@@ -25,8 +25,8 @@ SHARDS = 256  # ~80 TaskRuns a shard at 20,000: a batch of changes copies a few 
 
 class Sharded(Mapping[Key, V]):
     """A read-only map kept as ``SHARDS`` dicts by key hash. Snapshots share the shards a batch did not change
-    (``Store`` copies a shard before its first change after a snapshot), so freezing a snapshot costs the
-    batch's changes, not the cluster's size (a copy of 20,000 TaskRuns per snapshot was ~8 µs per watch event)."""
+    (``Shards`` copies a shard before its first change after a freeze), so freezing a snapshot costs the batch's
+    changes, not the cluster's size (a copy of 20,000 TaskRuns per snapshot was ~8 µs per watch event)."""
 
     __slots__ = ("_len", "_shards")
 
