@@ -177,6 +177,23 @@ def test_a_waiting_container_a_deleted_pod_and_a_forbidden_log_become_notes(kube
     assert forbidden.note.startswith("forbidden: ") and "pods/log" in forbidden.note and not forbidden.gone
 
 
+def test_forbidden_events_and_an_unreachable_cluster_keep_the_logs_and_say_why(kube_api: Any) -> None:
+    run = push_run()
+    push = taskrun_of(run, "push", "2026-11-29T04:02:00Z")
+    pod(kube_api, push.pod_name, ["step-login", "step-upload"])
+    kube_api.append_log("ci", push.pod_name, "step-login", "Login Succeeded", at(61))
+    kube_api.deny("list", "events", namespace="ci")
+    reader = PodReader(started_source(kube_api))
+    first = reader.read(push)
+    assert first.note.startswith("events: forbidden: ") and first.events == ()
+    assert [l.text for l in first.steps[0].lines] == ["Login Succeeded"], "the logs are still read"
+
+    kube_api.stop()
+    cut = reader.read(push, first)
+    assert cut.note.startswith("cannot reach the cluster: ") and not cut.gone
+    assert [l.text for l in cut.steps[0].lines] == ["Login Succeeded"], "what was read is kept"
+
+
 def test_a_task_without_a_pod_and_a_source_not_started_read_nothing(kube_api: Any) -> None:
     run = push_run()
     sign = decode({**run.taskruns("2026-11-29T04:02:00Z")[0], "status": {}})
