@@ -254,13 +254,22 @@ def _bindings(raw: msgspec.Raw, run_name: str, kind: str, where: str) -> tuple[B
     key = (bytes(raw), run_name)
     found = _BINDINGS.get(key)
     if found is None:
-        if len(_BINDINGS) >= _CACHE_MAX:
-            _BINDINGS.clear()
-        found = _BINDINGS[key] = tuple(
+        found = _keep(_BINDINGS, key, tuple(
             _one(Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path))
             for b in _read(_BINDING_LIST, key[0], "spec.workspaces", kind, where) or ()
-        )
+        ))
     return found
+
+
+_K = TypeVar("_K")
+
+
+def _keep(table: dict[_K, _T], key: _K, value: _T) -> _T:
+    """Remember ``value`` under ``key`` in a cache of distinct raw values, emptied when full; return it."""
+    if len(table) >= _CACHE_MAX:
+        table.clear()
+    table[key] = value
+    return value
 
 
 def _read(decoder: msgspec.json.Decoder[_T], raw: bytes, field: str, kind: str, where: str) -> _T | None:
@@ -422,11 +431,8 @@ def _pipeline_tasks(raw: msgspec.Raw, field: str, where: str) -> tuple[PipelineT
         spec = _read(_SPEC, key, f"{field}.pipelineSpec", "PipelineRun", where)
         if spec is None:
             return ()
-        if len(_TASKS) >= _CACHE_MAX:
-            _TASKS.clear()
-        tasks = tuple(_one(_pipeline_task(t, False)) for t in spec.tasks or ())
-        tasks += tuple(_one(_pipeline_task(t, True)) for t in spec.finally_ or ())
-        _TASKS[key] = tasks
+        tasks = _keep(_TASKS, key, tuple(_one(_pipeline_task(t, False)) for t in spec.tasks or ())
+                      + tuple(_one(_pipeline_task(t, True)) for t in spec.finally_ or ()))
     return tasks
 
 

@@ -79,17 +79,17 @@ class LogsScreen(Screen[None]):
         names = [t.name for t in tasks]
         where = f" · {names.index(self.shown) + 1}/{len(names)}" if self.shown in names else ""
         title = cell(f"logs · {view.namespace}/{view.name} · {self.shown or '-'}{where}" if view else "logs")
+        logs, now, empty = self.logs.get(self.shown), self.clock.now(), self._nothing_to_read(view, tasks)
+        draw = (lambda width: [Text(empty)]) if empty else (lambda width: log_lines(logs, self.zone, width, now))
+        self.query_one(Pane).show(title, draw)
+
+    def _nothing_to_read(self, view: RunView | None, tasks: list[TaskView]) -> str:
+        """Why there are no logs to show, or an empty string."""
         if self.reader is None:
-            lines = [Text(OFFLINE.format(kind=self.source_kind))]
-        elif view is None:
-            lines = [Text("The run is gone.")]
-        elif not tasks:
-            lines = [Text("No task of this run has a TaskRun yet.")]
-        else:
-            logs, now = self.logs.get(self.shown), self.clock.now()
-            self.query_one(Pane).show(title, lambda width: log_lines(logs, self.zone, width, now))
-            return
-        self.query_one(Pane).show(title, lambda width: lines)
+            return OFFLINE.format(kind=self.source_kind)
+        if view is None:
+            return "The run is gone."
+        return "" if tasks else "No task of this run has a TaskRun yet."
 
     def read(self) -> None:
         """Start a read of the shown task unless one is running or nothing more can come."""
