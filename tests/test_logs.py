@@ -13,8 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from tektonwatch import podlogs
-from tektonwatch.app import Settings, build_source
-from tektonwatch.clock import Clock, SystemClock
+from tektonwatch.app import Settings, Wiring, build_source
+from tektonwatch.clock import Clock, FrozenClock, SystemClock
+from tektonwatch.events import Change, Synced
+from tektonwatch.ingest import Ingestor
 from tektonwatch.model import Status, decode
 from tektonwatch.podlogs import LogLine, StepLog, TaskLogs
 from tektonwatch.render.fmt import Zone
@@ -26,7 +28,7 @@ from tektonwatch.tui.app import TektonwatchApp
 from tektonwatch.tui.logs import LogsScreen
 from tests.builders import PipelineBuilder
 from tests.test_kube_source import settings
-from tests.test_tui import demo_app, demo_ready, screen_text, until
+from tests.test_tui import QueueSource, demo_app, demo_ready, screen_text, until
 
 T0 = datetime(2026, 11, 29, 4, 0, 0, tzinfo=UTC)
 
@@ -265,6 +267,32 @@ async def test_a_running_tasks_log_is_followed_without_repeating_lines(kube_api:
         assert text.count("layer 1/2 pushed") == 1 and text.count("layer 2/2 pushed") == 1
         follow_ups = [r.query for r in kube_api.requests("/log$")][1:]
         assert all(q["sinceTime"] == "2026-11-29T04:00:05Z" for q in follow_ups)
+
+
+class Remembered:
+    """A pod reader answering from memory: each task's log is one line naming the task."""
+
+    def read(self, task_run: Any, held: TaskLogs | None = None) -> TaskLogs:
+        line = LogLine(T0, f"log of {task_run.pipeline_task}")
+        step = StepLog(step="s", container="step-s", status=Status.FAILED, lines=(line,))
+        return TaskLogs(namespace="ci", task=task_run.pipeline_task, pod=task_run.pod_name, steps=(step,))
+
+
+async def test_logs_opened_before_the_taskruns_arrive_show_the_failed_task_once_they_do() -> None:
+    clock = FrozenClock(datetime(2026, 11, 29, 4, 3, tzinfo=UTC))
+    source = QueueSource()
+    app_settings = Settings.from_options({"utc": True, "interval": 0.05}, environ={})
+    app = make_app(Wiring(source, clock, Ingestor("kube", clock), live=True, pods=Remembered()), app_settings)
+    objects = push_run().objects("2026-11-29T04:02:00Z")
+    async with app.run_test(size=(120, 30)) as pilot:
+        source.feed([Change("ADDED", decode(o)) for o in objects if o["kind"] == "PipelineRun"] + [Synced()])
+        await until(pilot, lambda: len(app.board.views) == 1)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogsScreen)
+        source.feed([Change("ADDED", decode(o)) for o in objects if o["kind"] == "TaskRun"])
+        await until(pilot, lambda: "log of push" in screen_text(app))
+        assert app.screen.shown == "push"
 
 
 async def test_l_offline_says_logs_come_from_a_cluster() -> None:

@@ -2,7 +2,8 @@
 read from the cluster on demand, followed while the task runs.
 
 The screen shows one task at a time (``←``/``→`` or ``[``/``]`` move between the run's tasks that have a pod),
-starting on the first failed one, else the last started. Reads run in a worker thread (``PodReader`` blocks on
+starting on the first failed one, else the last started — and following that choice as the run moves on, until
+the user picks a task. Reads run in a worker thread (``PodReader`` blocks on
 the network) and their result is assigned on the event loop; while the task has not finished, it is read again
 every ``every`` seconds (a follow that survives a cut connection: each read asks from the last line held). The
 run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. Offline
@@ -55,6 +56,7 @@ class LogsScreen(Screen[None]):
         self.logs: dict[str, TaskLogs] = {}
         self.done: set[str] = set()  # tasks read after they finished (or whose pod is gone): nothing more to read
         self.reading = False
+        self.picked = False  # the user moved to a task: stop following the default one
 
     def compose(self) -> ComposeResult:
         """The logs pane and the keys."""
@@ -69,9 +71,13 @@ class LogsScreen(Screen[None]):
         self.set_interval(self.every, self.read)
 
     def tasks(self) -> list[TaskView]:
-        """The run's tasks that have a TaskRun, in timeline order."""
+        """The run's tasks that have a TaskRun, in timeline order. Until the user picks a task, the one shown
+        follows ``default_task`` (a task that fails, or TaskRuns listed after the screen opened, move it)."""
         view = self.current()
-        return [t for t in view.tasks if t.task_run is not None] if view else []
+        tasks = [t for t in view.tasks if t.task_run is not None] if view else []
+        if view is not None and tasks and not (self.picked and self.shown in {t.name for t in tasks}):
+            self.shown = default_task(view)
+        return tasks
 
     def show(self) -> None:
         """Redraw the pane from what is held."""
@@ -127,7 +133,7 @@ class LogsScreen(Screen[None]):
         if not names:
             return
         at = names.index(self.shown) if self.shown in names else 0
-        self.shown = names[(at + step) % len(names)]
+        self.shown, self.picked = names[(at + step) % len(names)], True
         self.show()
         self.read()
 
