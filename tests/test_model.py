@@ -71,6 +71,20 @@ def test_pipelinerun_status_mapping(condition, expected):
     assert decode(obj).status is expected
 
 
+def test_instants_are_utc_and_one_shared_object_per_distinct_text():
+    """Timestamps are read as text and parsed once per distinct text: every record holds an aware UTC datetime,
+    and records of the same second hold the same object (a listing repeats its seconds: the model keeps one)."""
+    first = decode(taskrun(start="2025-10-27T18:00:00Z"))
+    again = decode(json.dumps(taskrun(start="2025-10-27T18:00:00Z")).encode())
+    assert first.start == datetime(2025, 10, 27, 18, 0, tzinfo=UTC)
+    assert first.start is again.start
+    shifted = decode(taskrun(start="2025-10-27T20:00:00+02:00"))
+    assert shifted.start == first.start and shifted.start.utcoffset() == first.start.utcoffset()
+    naive = decode(taskrun(start="2025-10-27T18:00:00"))  # no offset: Kubernetes means UTC
+    assert naive.start == first.start and naive.start.tzinfo is UTC
+    assert decode(taskrun(start="2025-10-27T18:00:00.5Z")).start == datetime(2025, 10, 27, 18, 0, 0, 500000, tzinfo=UTC)
+
+
 def test_steps_are_typed_with_real_intervals_and_exit_codes():
     steps = [
         {"name": "build", "container": "step-build",
@@ -192,7 +206,14 @@ def test_skipped_tasks_and_child_references():
          "unsupported apiVersion tekton.dev/v1alpha1"),
         ({"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": {}}, "TaskRun without metadata.name"),
         ({"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": {"name": "t"},
-          "status": {"startTime": "yesterday"}}, "TaskRun t: malformed field"),
+          "status": {"startTime": "yesterday"}},
+         "TaskRun t: malformed field (Invalid RFC3339 encoded datetime 'yesterday' - at `$.status.startTime`)"),
+        ({"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": {"name": "t", "namespace": "n"},
+          "status": {"steps": [{"name": "a", "terminated": {"exitCode": 0, "finishedAt": "soon"}}]}},
+         ("TaskRun n/t: malformed field (Invalid RFC3339 encoded datetime 'soon' - at "
+          "`$.status.steps[].terminated.finishedAt`)")),
+        ({"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "p"},
+          "status": {"completionTime": 5}}, "PipelineRun p: malformed field (Expected `str | null`, got `int`"),
         ({"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": {"name": "t"}, "status": []},
          "TaskRun t: malformed field"),
         ({"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "p", "namespace": "n"},

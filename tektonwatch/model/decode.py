@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from sys import intern
 from typing import Any, TypeVar
 
@@ -100,9 +100,13 @@ def records(items: Iterable[wire.TektonObj]) -> list[Run | ObjectError]:
 
 def _record(obj: wire.PipelineRunObj | wire.TaskRunObj) -> Run:
     _check_identity(obj)
-    if isinstance(obj, wire.PipelineRunObj):
-        return _pipelinerun(obj)
-    return _taskrun(obj.metadata, obj.api_version, obj.spec, obj.status)
+    try:
+        if isinstance(obj, wire.PipelineRunObj):
+            return _pipelinerun(obj)
+        return _taskrun(obj.metadata, obj.api_version, obj.spec, obj.status)
+    except _BadInstant as exc:
+        kind = "PipelineRun" if isinstance(obj, wire.PipelineRunObj) else "TaskRun"
+        raise ObjectError(f"skipping {kind} {_where(obj.metadata)}: malformed field ({exc})") from None
 
 
 def describe(data: bytes | Mapping[str, Any]) -> str:
@@ -190,33 +194,37 @@ def _term_status(reason: str, exit_code: int | None) -> Status:
 def _steps(states: tuple[wire.StepState, ...] | None, parent_done: bool) -> tuple[Step, ...]:
     """Typed steps. A running step's ``startedAt`` is its container's start (all step containers start together
     and wait for the previous step), so its work began when the previous step finished: use the later one.
-    (The hot loop of a listing: ~4 steps per TaskRun, so it is written out rather than split up.)"""
+    (The hot loop of a listing: ~4 steps per TaskRun, so it is written out — a known instant is one lookup, a
+    step that exited 0 needs no classifying — rather than split up.)"""
     if not states:
         return ()
     steps: list[Step] = []
+    known = _INSTANTS.get
     prev: datetime | None = None  # the previous step's finish
     for state in states:
         name = state.name or state.container.removeprefix("step-")
         term = state.terminated
         if term is not None:
-            reason = state.termination_reason or term.reason
-            begun, ended = term.started_at, term.finished_at
-            step = Step(name=intern(name), status=_term_status(reason, term.exit_code), started=_share(begun, begun),
-                        finished=_share(ended, ended), exit_code=term.exit_code, reason=intern(reason),
-                        message=term.message)
-            prev = step.finished
+            reason, code, began, ended = state.termination_reason or term.reason, term.exit_code, term.started_at, \
+                term.finished_at
+            prev = None if ended is None else known(ended) or _instant(ended, "status.steps[].terminated.finishedAt")
+            steps.append(Step(  # positional, in field order (see ``Step``)
+                intern(name),
+                Status.SUCCEEDED if code == 0 and reason != "Skipped" else _term_status(reason, code),
+                None if began is None else known(began) or _instant(began, "status.steps[].terminated.startedAt"),
+                prev, code, intern(reason), term.message))
         elif state.running is not None:
-            begun = state.running.started_at
-            if begun is not None and prev is not None and prev > begun:
-                begun = prev
-            step = Step(name=intern(name), status=Status.RUNNING, started=_share(begun, begun))
+            began = state.running.started_at
+            start = None if began is None else known(began) or _instant(began, "status.steps[].running.startedAt")
+            if start is not None and prev is not None and prev > start:
+                start = prev
+            steps.append(Step(intern(name), Status.RUNNING, start))
             prev = None
         else:
             waiting = state.waiting
-            step = Step(name=name, status=Status.NOT_STARTED if parent_done else Status.PENDING,
-                        reason=waiting.reason if waiting else "", message=waiting.message if waiting else "")
+            steps.append(Step(name=name, status=Status.NOT_STARTED if parent_done else Status.PENDING,
+                              reason=waiting.reason if waiting else "", message=waiting.message if waiting else ""))
             prev = None
-        steps.append(step)
     return tuple(steps)
 
 
@@ -247,7 +255,7 @@ _BINDINGS: dict[tuple[bytes, str], tuple[Binding, ...]] = {}
 _BINDING_LIST = msgspec.json.Decoder(list[wire.Binding] | None)
 
 
-def _bindings(raw: msgspec.Raw, run_name: str, kind: str, where: str) -> tuple[Binding, ...]:
+def _bindings(raw: msgspec.Raw, run_name: str, kind: str, meta: wire.Meta) -> tuple[Binding, ...]:
     """The workspace bindings of a run (``spec.workspaces``, as raw JSON). Every event of a run repeats its
     bindings: they are decoded and resolved once per distinct list and run name, then shared. Raises
     ``ObjectError`` for a malformed list."""
@@ -256,7 +264,7 @@ def _bindings(raw: msgspec.Raw, run_name: str, kind: str, where: str) -> tuple[B
     if found is None:
         found = _keep(_BINDINGS, key, tuple(
             _one(Binding(name=b.name, storage=storage_of(b, run_name), sub_path=b.sub_path))
-            for b in _read(_BINDING_LIST, key[0], "spec.workspaces", kind, where) or ()
+            for b in _read(_BINDING_LIST, key[0], "spec.workspaces", kind, _where(meta)) or ()
         ))
     return found
 
@@ -300,71 +308,98 @@ _share = _SHARED.setdefault
 
 
 def _one(value: _T) -> _T:
-    """The one shared object equal to ``value`` (an instant, a label pair): a run's objects repeat the same
-    seconds and labels (15,000 distinct instants among 60,000 in 5,000 TaskRuns, 1,000 distinct label pairs
-    among 41,000). The table is emptied past ``_SHARED_MAX`` (see ``_pairs``), so it cannot grow without end."""
+    """The one shared object equal to ``value`` (a label pair, a pipeline task): a run's objects repeat the same
+    labels (1,000 distinct label pairs among 41,000 in 5,000 TaskRuns). The table is emptied past
+    ``_SHARED_MAX`` (see ``_pairs``), so it cannot grow without end."""
     return _share(value, value)  # type: ignore[no-any-return]
+
+
+class _BadInstant(ValueError):
+    """A timestamp field that is not an RFC 3339 instant; ``_record`` names the object."""
+
+
+_INSTANTS: dict[str, datetime] = {}
+_to_datetime = msgspec.convert
+
+
+def _instant(text: str | None, field: str) -> datetime | None:
+    """The one shared UTC ``datetime`` of an RFC 3339 instant (None when absent; no offset means UTC). Instants
+    are decoded as text and parsed once per distinct text: a run's objects repeat the same seconds (15,000
+    distinct instants among 60,000 in 5,000 TaskRuns), and hashing text is ~10x cheaper than hashing a fresh aware
+    ``datetime``. Raises ``_BadInstant`` naming ``field`` for anything else."""
+    if text is None:
+        return None
+    found = _INSTANTS.get(text)
+    if found is None:
+        try:
+            found = _to_datetime(text, datetime)
+        except msgspec.ValidationError:
+            raise _BadInstant(f"Invalid RFC3339 encoded datetime {_short(repr(text), 40)} - at `$.{field}`") from None
+        if found.tzinfo is None:
+            found = found.replace(tzinfo=UTC)
+        elif found.utcoffset():
+            found = found.astimezone(UTC)
+        _INSTANTS[text] = found
+    return found
 
 
 def _pairs(labels: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
     """Sorted label pairs, each the one shared pair equal to it: the same few pairs recur on every object of a
     run and every run of a pipeline (half the strings a listing decodes; shared, a held cluster takes ~30%
     less). Called once per object, it also empties the shared table past ``_SHARED_MAX``."""
-    if len(_SHARED) >= _SHARED_MAX:
+    if len(_SHARED) >= _SHARED_MAX or len(_INSTANTS) >= _SHARED_MAX:
         _SHARED.clear()
+        _INSTANTS.clear()
     if not labels:
         return ()
     items = list(labels.items())
     return tuple(sorted(map(_share, items, items)))
 
 
-def _label(labels: dict[str, str] | None, key: str) -> str:
-    value = labels.get(key) if labels else None
-    return intern(value) if value else ""
-
-
 def _taskrun(meta: wire.Meta, api_version: str, spec: wire.TaskRunSpec, st: wire.TaskRunStatus) -> TaskRun:
-    labels = meta.labels
+    pairs = _pairs(meta.labels)
+    labels = dict(pairs)  # its values are the shared pairs' strings
     cond = _succeeded(st.conditions)
     status = run_status(cond, st.start_time is not None, spec.status_message)
-    pipeline_run = _label(labels, "tekton.dev/pipelineRun")
-    pipeline_run_uid = _label(labels, "tekton.dev/pipelineRunUID")
+    pipeline_run = labels.get("tekton.dev/pipelineRun", "")
+    pipeline_run_uid = labels.get("tekton.dev/pipelineRunUID", "")
     if not (pipeline_run and pipeline_run_uid) and meta.owner_references:
         owner = next((o for o in meta.owner_references if o.kind == "PipelineRun"), None)
         if owner is not None:
             pipeline_run, pipeline_run_uid = pipeline_run or owner.name, pipeline_run_uid or owner.uid
-    start, completion, created = st.start_time, st.completion_time, meta.creation_timestamp
-    return TaskRun(
-        namespace=intern(meta.namespace),
-        name=intern(meta.name),
-        uid=meta.uid,
-        resource_version=meta.resource_version,
-        api_version=intern(api_version),
-        created=_share(created, created),
-        pipeline_run=pipeline_run,
-        pipeline_run_uid=pipeline_run_uid,
-        pipeline_task=_label(labels, "tekton.dev/pipelineTask"),
-        member_of=_label(labels, "tekton.dev/memberOf"),
-        task_ref=_label(labels, "tekton.dev/task") or (spec.task_ref.name if spec.task_ref else ""),
-        status=status,
-        reason=intern(cond.reason) if cond else "",
-        message=intern(cond.message) if cond else "",
-        start=_share(start, start),
-        completion=_share(completion, completion),
-        pod_name=st.pod_name,
-        steps=_steps(st.steps, status.finished),
-        bindings=_bindings(spec.workspaces, labels.get("tekton.dev/pipelineRun", meta.name) if labels else meta.name,
-                           "TaskRun", _where(meta)) if spec.workspaces else (),
-        read_only_workspaces=_read_only(st.task_spec),
-        retries=tuple(_attempt(r) for r in st.retries_status) if st.retries_status else (),
-        labels=_pairs(labels),
+    return TaskRun(  # positional, in field order (see ``Step``)
+        intern(meta.namespace),  # namespace
+        intern(meta.name),  # name
+        meta.uid,  # uid
+        meta.resource_version,  # resource_version
+        intern(api_version),  # api_version
+        _instant(meta.creation_timestamp, "metadata.creationTimestamp"),  # created
+        pipeline_run,  # pipeline_run
+        pipeline_run_uid,  # pipeline_run_uid
+        labels.get("tekton.dev/pipelineTask", ""),  # pipeline_task
+        labels.get("tekton.dev/memberOf", ""),  # member_of
+        labels.get("tekton.dev/task") or (spec.task_ref.name if spec.task_ref else ""),  # task_ref
+        status,  # status
+        intern(cond.reason) if cond else "",  # reason
+        intern(cond.message) if cond else "",  # message
+        _instant(st.start_time, "status.startTime"),  # start
+        _instant(st.completion_time, "status.completionTime"),  # completion
+        st.pod_name,  # pod_name
+        _steps(st.steps, status.finished),  # steps
+        _bindings(spec.workspaces, labels.get("tekton.dev/pipelineRun", meta.name), "TaskRun", meta)
+        if spec.workspaces else (),  # bindings
+        _read_only(st.task_spec),  # read_only_workspaces
+        tuple(_attempt(r) for r in st.retries_status) if st.retries_status else (),  # retries
+        False,  # embedded
+        pairs,  # labels
     )
 
 
 def _attempt(r: wire.RetryStatus) -> Attempt:
     cond = _succeeded(r.conditions)
     return Attempt(status=run_status(cond, True), reason=cond.reason if cond else "", pod_name=r.pod_name,
-                   start=_one(r.start_time), completion=_one(r.completion_time))
+                   start=_instant(r.start_time, "status.retriesStatus[].startTime"),
+                   completion=_instant(r.completion_time, "status.retriesStatus[].completionTime"))
 
 
 # --- PipelineRun --------------------------------------------------------------------------------------------
@@ -390,15 +425,15 @@ def _pipelinerun(obj: wire.PipelineRunObj) -> PipelineRun:
         uid=meta.uid,
         resource_version=meta.resource_version,
         api_version=obj.api_version,
-        created=_one(meta.creation_timestamp),
+        created=_instant(meta.creation_timestamp, "metadata.creationTimestamp"),
         pipeline=labels.get("tekton.dev/pipeline") or (spec.pipeline_ref.name if spec.pipeline_ref else ""),
         status=status,
         reason=cond.reason if cond else "",
         message=cond.message if cond else "",
-        start=_one(st.start_time),
-        completion=_one(st.completion_time),
+        start=_instant(st.start_time, "status.startTime"),
+        completion=_instant(st.completion_time, "status.completionTime"),
         tasks=tasks,
-        bindings=_bindings(spec.workspaces, meta.name, "PipelineRun", where),
+        bindings=_bindings(spec.workspaces, meta.name, "PipelineRun", meta),
         children=tuple(children),
         skipped=tuple((s.name, s.reason) for s in st.skipped_tasks or ()),
         embedded=embedded,

@@ -8,7 +8,6 @@ kubernetes.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -35,7 +34,7 @@ class Meta(_W):
     namespace: str = ""
     uid: str = ""
     resource_version: str = ""
-    creation_timestamp: datetime | None = None
+    creation_timestamp: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
     labels: dict[str, str] | None = None
     owner_references: tuple[OwnerRef, ...] | None = None
 
@@ -152,15 +151,15 @@ class Waiting(_W):
 
 
 class Running(_W):
-    started_at: datetime | None = None
+    started_at: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
 
 
 class Terminated(_W):
     exit_code: int | None = None
     reason: str = ""
     message: str = ""
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    started_at: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
+    finished_at: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
 
 
 class StepState(_W):
@@ -175,14 +174,14 @@ class StepState(_W):
 class RetryStatus(_W):
     conditions: tuple[Condition, ...] | None = None
     pod_name: str = ""
-    start_time: datetime | None = None
-    completion_time: datetime | None = None
+    start_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
+    completion_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
 
 
 class TaskRunStatus(_W):
     conditions: tuple[Condition, ...] | None = None
-    start_time: datetime | None = None
-    completion_time: datetime | None = None
+    start_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
+    completion_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
     pod_name: str = ""
     steps: tuple[StepState, ...] | None = None
     task_spec: TaskSpec | None = None
@@ -198,8 +197,8 @@ class EmbeddedTaskRun(_W):
 
 class PipelineRunStatus(_W):
     conditions: tuple[Condition, ...] | None = None
-    start_time: datetime | None = None
-    completion_time: datetime | None = None
+    start_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
+    completion_time: str | None = None  # an RFC 3339 instant, parsed once per distinct text (``decode._instant``)
     pipeline_spec: msgspec.Raw = msgspec.field(default_factory=_raw)  # a ``PipelineSpec``, read when new
     child_references: tuple[ChildRef, ...] | None = None
     task_runs: dict[str, EmbeddedTaskRun] | None = None
