@@ -151,7 +151,7 @@ def drawn(app: TektonwatchApp, pane_id: str) -> str:
     """The plain text of a pane's drawing at its current width."""
     drawing = app.screen.query_one(f"#{pane_id}", Pane).query_one(Drawing)
     console = Console(width=drawing.size.width, record=True, color_system=None, file=io.StringIO())
-    console.print(Fitted(drawing.draw))
+    console.print(drawing.fitted)
     return console.export_text()
 
 
@@ -568,3 +568,26 @@ def test_the_app_starts_its_pipeline_only_when_run():
 
     asyncio.run(run())
     assert not pipeline_threads()
+
+
+async def test_a_resized_terminal_draws_the_detail_again_at_the_new_width():
+    """The detail is rendered once per width and kept between paints: after a resize it is drawn again to fit,
+    the finding's message wrapped at the new width with nothing cut off."""
+    app = demo_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await demo_ready(pilot)
+        before = pane_text(app, "detail")
+        await pilot.resize_terminal(110, 45)
+        await pilot.pause()
+        after = pane_text(app, "detail")
+    for text in (before, after):
+        assert "Make the consumers wait for the artifact: add a readiness check (file complete and readable) or " \
+               "serialise them with runAfter." in text
+    assert after != before  # wrapped differently
+
+
+def pane_text(app: TektonwatchApp, pane_id: str) -> str:
+    """The words a pane shows on the screen (its content region of each terminal line), joined by single spaces."""
+    region = app.screen.query_one(f"#{pane_id}").content_region
+    rows = screen_text(app).split("\n")[region.y:region.bottom]
+    return " ".join(" ".join(row[region.x:region.right] for row in rows).split())

@@ -86,7 +86,8 @@ class LogsScreen(Screen[None]):
         where = f" · {names.index(self.shown) + 1}/{len(names)}" if self.shown in names else ""
         title = cell(f"logs · {view.namespace}/{view.name} · {self.shown or '-'}{where}" if view else "logs")
         logs, now, empty = self.logs.get(self.shown), self.clock.now(), self._nothing_to_read(view, tasks)
-        draw = (lambda width: [Text(empty)]) if empty else (lambda width: log_lines(logs, self.zone, width, now))
+        draw = (lambda width, console: [Text(empty)]) if empty else (
+            lambda width, console: log_lines(logs, self.zone, width, now))
         self.query_one(Pane).show(title, draw)
 
     def _nothing_to_read(self, view: RunView | None, tasks: list[TaskView]) -> str:
