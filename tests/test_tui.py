@@ -37,7 +37,7 @@ from tektonwatch.tui.app import TektonwatchApp
 from tektonwatch.tui.board import Board, Filter
 from tektonwatch.tui.help import HelpScreen
 from tektonwatch.tui.messages import SnapshotUpdated, SourceFailed
-from tektonwatch.tui.panes import Drawing, Fitted, Pane
+from tektonwatch.tui.panes import Drawing, Pane
 from tektonwatch.tui.runlist import FULL_LAYOUT, RunList
 from tests.builders import PipelineBuilder, RunBuilder, utc, watch_events
 
