@@ -11,7 +11,7 @@ This module must never import rich, textual or kubernetes, and never reads the c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import msgspec
@@ -20,7 +20,7 @@ from tektonwatch.concurrent import concurrent_findings
 from tektonwatch.findings import Finding, Handoff
 from tektonwatch.fresh import fresh_findings
 from tektonwatch.happens import order_of
-from tektonwatch.model import PipelineRun
+from tektonwatch.model import PipelineRun, TaskRun
 from tektonwatch.racefacts import RaceSettings, RunFacts
 from tektonwatch.runcache import RunCache
 from tektonwatch.storage import uses_of
@@ -92,9 +92,9 @@ class Analyzer:
         found = [f for analysis in self.analyse(snapshot).values() for f in analysis.findings]
         return tuple(sorted(found, key=lambda f: (*finding_order(f), f.namespace, f.pipeline_run)))
 
-    def _analyse(self, snapshot: Snapshot, run: PipelineRun) -> Analysis:
+    def _analyse(self, snapshot: Snapshot, run: PipelineRun, taskruns: Sequence[TaskRun]) -> Analysis:
         view = self._views.get((run.namespace, run.name))
-        return analyse(view if view is not None else build_run(snapshot, run), self.settings)
+        return analyse(view if view is not None else build_run(snapshot, run, taskruns), self.settings)
 
 
 class ByName(Mapping[str, Analysis]):

@@ -11,7 +11,7 @@ This module must never import rich, textual or kubernetes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from tektonwatch.model import PipelineRun, TaskRun
@@ -22,11 +22,12 @@ Records = tuple[PipelineRun | TaskRun, ...]
 
 
 class RunCache(Generic[T]):
-    """``compute(snapshot, run)`` for every PipelineRun of each snapshot, incrementally. ``recomputed`` names
+    """``compute(snapshot, run, taskruns)`` for every PipelineRun of each snapshot, incrementally (``taskruns``:
+    ``snapshot.taskruns_of(run)``, found once for the check and the computation). ``recomputed`` names
     the runs the last ``update`` computed afresh; ``looked`` the runs whose value it may have changed or removed
     (None: it looked at every run). Not thread-safe: one owner."""
 
-    def __init__(self, compute: Callable[[Snapshot, PipelineRun], T]) -> None:
+    def __init__(self, compute: Callable[[Snapshot, PipelineRun, Sequence[TaskRun]], T]) -> None:
         self.compute = compute
         self.recomputed: frozenset[Key] = frozenset()
         self.looked: frozenset[Key] | None = None
@@ -47,10 +48,11 @@ class RunCache(Generic[T]):
                 held.pop(key, None)
                 values.pop(key)
                 continue
-            records: Records = (run, *snapshot.taskruns_of(run))
+            taskruns = snapshot.taskruns_of(run)
+            records: Records = (run, *taskruns)
             before = self._held.get(key)
             if before is None or not _same(before[0], records):
-                before = (records, self.compute(snapshot, run))
+                before = (records, self.compute(snapshot, run, taskruns))
                 recomputed.add(key)
             held[key], values[key] = before, before[1]
         self._held, self._values, self._version = held, values, snapshot.version

@@ -10,7 +10,7 @@ whole-second resolution: tasks that started in the same second are *concurrent* 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import itemgetter
 
@@ -155,13 +155,14 @@ def second_ts(ts: float) -> float:
     return float(int(ts))
 
 
-def build_run(snapshot: Snapshot, run: PipelineRun) -> RunView:
-    """Assemble one PipelineRun's timeline from the snapshot."""
+def build_run(snapshot: Snapshot, run: PipelineRun, taskruns: Sequence[TaskRun] | None = None) -> RunView:
+    """Assemble one PipelineRun's timeline from the snapshot (``taskruns``: its ``taskruns_of(run)``, when the
+    caller has them)."""
     specs = {t.name: t for t in run.tasks}
     spec_order = {t.name: i for i, t in enumerate(run.tasks)}
     by_task: dict[str, list[TaskRun]] = {}
     child_task = {c.name: c.pipeline_task for c in run.children}
-    for tr in snapshot.taskruns_of(run):
+    for tr in snapshot.taskruns_of(run) if taskruns is None else taskruns:
         task = child_task.get(tr.name) or tr.pipeline_task or tr.name
         by_task.setdefault(task, []).append(tr)
     views: list[TaskView] = []
