@@ -51,7 +51,8 @@ class PodEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 class TaskLogs(msgspec.Struct, frozen=True, kw_only=True):
     """What is known of one task's pod: its steps' logs and the events; ``note`` a problem reading the pod;
-    ``gone`` when the pod no longer exists (nothing more will come)."""
+    ``gone`` when the pod no longer exists (nothing more will come); ``failed`` when reading the pod failed
+    (forbidden, unreachable, an HTTP error): worth trying again, but not at once."""
 
     namespace: str
     task: str
@@ -60,6 +61,7 @@ class TaskLogs(msgspec.Struct, frozen=True, kw_only=True):
     events: tuple[PodEvent, ...] = ()
     note: str = ""
     gone: bool = False
+    failed: bool = False
 
 
 def containers(task_run: TaskRun) -> list[tuple[str, str, Status]]:

@@ -171,12 +171,14 @@ def test_a_waiting_container_a_deleted_pod_and_a_forbidden_log_become_notes(kube
     kube_api.delete("pods", "ci", push.pod_name)
     gone = reader.read(push, first)
     assert gone.note == f"pod {push.pod_name} is gone (deleted); showing what was read" and gone.gone
+    assert not gone.failed, "a deleted pod is final, not a failure to retry"
     assert [l.text for l in gone.steps[0].lines] == ["Login Succeeded"], "what was read is kept"
 
     pod(kube_api, push.pod_name, ["step-login", "step-upload"])
     kube_api.deny("get", "pods/log", namespace="ci")
     forbidden = reader.read(push, first)
     assert forbidden.note.startswith("forbidden: ") and "pods/log" in forbidden.note and not forbidden.gone
+    assert forbidden.failed
 
 
 def test_forbidden_events_and_an_unreachable_cluster_keep_the_logs_and_say_why(kube_api: Any) -> None:
@@ -189,10 +191,11 @@ def test_forbidden_events_and_an_unreachable_cluster_keep_the_logs_and_say_why(k
     first = reader.read(push)
     assert first.note.startswith("events: forbidden: ") and first.events == ()
     assert [l.text for l in first.steps[0].lines] == ["Login Succeeded"], "the logs are still read"
+    assert not first.failed, "the logs were read: follow them at the usual pace"
 
     kube_api.stop()
     cut = reader.read(push, first)
-    assert cut.note.startswith("cannot reach the cluster: ") and not cut.gone
+    assert cut.note.startswith("cannot reach the cluster: ") and not cut.gone and cut.failed
     assert [l.text for l in cut.steps[0].lines] == ["Login Succeeded"], "what was read is kept"
 
 
@@ -293,6 +296,54 @@ async def test_logs_opened_before_the_taskruns_arrive_show_the_failed_task_once_
         source.feed([Change("ADDED", decode(o)) for o in objects if o["kind"] == "TaskRun"])
         await until(pilot, lambda: "log of push" in screen_text(app))
         assert app.screen.shown == "push"
+
+
+class Refused:
+    """A pod reader whose reads fail (forbidden) until ``allowed``; counts its reads."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.allowed = False
+
+    def read(self, task_run: Any, held: TaskLogs | None = None) -> TaskLogs:
+        self.reads += 1
+        logs = Remembered().read(task_run, held)
+        return logs if self.allowed else TaskLogs(namespace="ci", task=logs.task, pod=logs.pod,
+                                                  note="forbidden: pods/log", failed=True)
+
+
+async def test_a_pod_whose_reads_fail_is_read_again_after_twice_the_wait_each_time() -> None:
+    """A running task's pod whose reads fail: every failed read doubles the wait before the next (interval 1 s:
+    2 s, then 4 s); a good read ends the waiting (the follow goes on at each ask)."""
+    clock = FrozenClock(datetime(2026, 11, 29, 4, 3, tzinfo=UTC))
+    source, reader = QueueSource(), Refused()
+    app_settings = Settings.from_options({"utc": True, "interval": 1.0}, environ={})
+    app = make_app(Wiring(source, clock, Ingestor("kube", clock), live=True, pods=reader), app_settings)
+    async with app.run_test(size=(120, 30)) as pilot:
+        pipeline = PipelineBuilder("release", namespace="ci").task("push", steps=("upload",))
+        running = pipeline.run("release-2", "2026-11-29T04:00:00Z").task_started("push", "2026-11-29T04:00:00Z")
+        source.feed([Change("ADDED", decode(o)) for o in running.objects("2026-11-29T04:00:10Z")] + [Synced()])
+        await until(pilot, lambda: len(app.board.views) == 1)
+        await pilot.press("l")
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+
+        async def read_at(seconds: float) -> int:
+            """Advance the clock by ``seconds``, ask for a read, let it finish; the reads made so far."""
+            clock.advance(seconds)
+            screen.read()
+            await until(pilot, lambda: not screen.reading)
+            return reader.reads
+
+        await until(pilot, lambda: reader.reads == 1 and not screen.reading)
+        assert "forbidden: pods/log" in screen_text(app)
+        assert [await read_at(0), await read_at(1.9), await read_at(0.2)] == [1, 1, 2]  # waited 2 s
+        assert [await read_at(3.9), await read_at(0.2)] == [2, 3]  # then 4 s
+        reader.allowed = True
+        assert [await read_at(8.1)] == [4]
+        await until(pilot, lambda: "log of push" in screen_text(app))
+        again = await read_at(0)  # a good read: no more waiting (the 1 s timer may add reads of its own)
+        assert await read_at(0) > again > 4
 
 
 async def test_l_offline_says_logs_come_from_a_cluster() -> None:

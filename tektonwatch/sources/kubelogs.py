@@ -106,7 +106,8 @@ class PodReader:
                     note, gone = _pod_note(f, base), f.status == 404
                     steps.append(log)
         events, event_note = self._events(api, base, task_run.name)
-        return msgspec.structs.replace(base, steps=tuple(steps), events=events, note=note or event_note, gone=gone)
+        return msgspec.structs.replace(base, steps=tuple(steps), events=events, note=note or event_note, gone=gone,
+                                       failed=bool(note) and not gone)
 
     def _step(self, api: Api, base: TaskLogs, log: StepLog) -> StepLog:
         asked = podlogs.since(log.lines)

@@ -6,13 +6,15 @@ starting on the first failed one, else the last started — and following that c
 the user picks a task. Reads run in a worker thread (``PodReader`` blocks on
 the network) and their result is assigned on the event loop; while the task has not finished, it is read again
 every ``every`` seconds (a follow that survives a cut connection: each read asks from the last line held). The
-run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. Offline
+run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. A pod whose
+reads fail (forbidden, unreachable) is asked again after twice the wait each time, up to ``RETRY_CAP``. Offline
 sources have no cluster to ask: the screen says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 import msgspec
@@ -34,6 +36,7 @@ from tektonwatch.tui.panes import Pane
 if TYPE_CHECKING:
     from tektonwatch.sources.kubelogs import PodReader
 
+RETRY_CAP = 30.0  # seconds: the longest wait before reading again a pod whose reads fail
 OFFLINE = "Logs and events are read from the cluster; this source ({kind}) has none. Watch a cluster to read them."
 
 
@@ -57,6 +60,7 @@ class LogsScreen(Screen[None]):
         self.done: set[str] = set()  # tasks read after they finished (or whose pod is gone): nothing more to read
         self.reading = False
         self.picked = False  # the user moved to a task: stop following the default one
+        self.retry: dict[str, tuple[int, datetime]] = {}  # task → failed reads in a row, and no read before
 
     def compose(self) -> ComposeResult:
         """The logs pane and the keys."""
@@ -102,6 +106,9 @@ class LogsScreen(Screen[None]):
         """Start a read of the shown task unless one is running or nothing more can come."""
         if self.reader is None or self.reading or self.shown in self.done:
             return
+        failing = self.retry.get(self.shown)
+        if failing is not None and self.clock.now() < failing[1]:
+            return
         task = next((t for t in self.tasks() if t.name == self.shown), None)
         if task is None or task.task_run is None:
             return
@@ -116,13 +123,19 @@ class LogsScreen(Screen[None]):
             logs = reader.read(task.task_run, held)
         except Exception as exc:  # noqa: BLE001 - the reader never raises; if it did, say so and keep following
             base = held or TaskLogs(namespace=task.task_run.namespace, task=task.name, pod=task.pod)
-            logs = msgspec.structs.replace(base, note=f"cannot read the logs: {exc!r}")
+            logs = msgspec.structs.replace(base, note=f"cannot read the logs: {exc!r}", failed=True)
         final = logs.gone or (task.status.finished and not logs.note)  # a failed read of a finished task: again
         self.app.call_from_thread(self._got, task.name, logs, final)
 
     def _got(self, task: str, logs: TaskLogs, final: bool) -> None:
         self.reading = False
         self.logs[task] = logs
+        if logs.failed:
+            count = self.retry[task][0] + 1 if task in self.retry else 1
+            wait = min(self.every * 2**count, RETRY_CAP)
+            self.retry[task] = (count, self.clock.now() + timedelta(seconds=wait))
+        else:
+            self.retry.pop(task, None)
         if final:
             self.done.add(task)
         if task == self.shown and self.is_current:
