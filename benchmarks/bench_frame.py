@@ -29,7 +29,7 @@ from tektonwatch.clock import FrozenClock
 from tektonwatch.events import Change, Synced
 from tektonwatch.ingest import Ingestor
 from tektonwatch.model import decode
-from tektonwatch.render.pane import PaneOptions
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.store import Snapshot
 from tektonwatch.watch import Model, Moment, Screen
 

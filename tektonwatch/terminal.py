@@ -20,7 +20,8 @@ from rich.text import Text
 from tektonwatch.health import SourceHealth
 from tektonwatch.jsonout import rfc3339
 from tektonwatch.races import Analysis
-from tektonwatch.render.pane import PaneOptions, frame
+from tektonwatch.render.pane import frame
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.render.text import safe
 from tektonwatch.snapshot import Picture, key
 from tektonwatch.timeline import RunView

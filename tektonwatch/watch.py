@@ -57,7 +57,7 @@ from tektonwatch.health import SourceHealth
 from tektonwatch.ingest import Pipeline
 from tektonwatch.races import Analysis, Analyzer, ByName, RaceSettings
 from tektonwatch.render.fmt import Zone
-from tektonwatch.render.pane import PaneOptions
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.snapshot import Picture, key, print_problems
 from tektonwatch.store import EMPTY, Snapshot
 from tektonwatch.terminal import RESIZED, Appender, Moment, Notifier, Oneline, Screen

@@ -20,7 +20,8 @@ from tektonwatch.app import Settings, build_source, run_snapshot
 from tektonwatch.ingest import drain
 from tektonwatch.races import RaceSettings
 from tektonwatch.render.fmt import Zone
-from tektonwatch.render.pane import PaneOptions, frame
+from tektonwatch.render.pane import frame
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import picture
 from tektonwatch.sources.replay import demo_path

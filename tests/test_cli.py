@@ -25,7 +25,7 @@ def tw(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subpr
     full_env = {**os.environ, "COLUMNS": "120", "TZ": "UTC", **(env or {})}
     full_env.pop("NO_COLOR", None) if env is None or "NO_COLOR" not in env else None
     return subprocess.run([sys.executable, "-m", "tektonwatch", *args], input=stdin, capture_output=True,
-                          env=full_env, timeout=60)
+                          env=full_env, timeout=60, check=False)
 
 
 def snapshot_json(*files, **opts) -> dict:

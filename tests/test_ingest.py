@@ -49,7 +49,7 @@ def run_pipeline(source) -> list:
 
 
 def test_pipeline_publishes_snapshots_with_everything_applied():
-    *snapshots, ingestor = run_pipeline(ListSource([taskrun("a", "1"), taskrun("b", "2"), Synced()]))
+    *snapshots, _ = run_pipeline(ListSource([taskrun("a", "1"), taskrun("b", "2"), Synced()]))
     last = snapshots[-1]
     assert set(last.task_runs) == {("ns", "a"), ("ns", "b")} and last.health.synced
     assert [s.version for s in snapshots] == sorted(s.version for s in snapshots)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ NOW = datetime(2025, 10, 27, 18, 45, 0, tzinfo=UTC)
 def demo_objects() -> list[dict]:
     """The final state of every object of the bundled demo (the last version of each)."""
     last: dict[tuple, dict] = {}
-    for line in open(demo_path()):
+    for line in Path(demo_path()).read_text().splitlines():
         ev = json.loads(line)
         if "object" in ev:
             meta = ev["object"]["metadata"]
@@ -90,7 +91,7 @@ def test_context_namespace_all_namespaces_selector_and_names(cluster):
 
 def tw(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tektonwatch", *args], capture_output=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "100", **(env or {})})
+                          env={**os.environ, "COLUMNS": "100", **(env or {})}, check=False)
 
 
 def test_unreachable_cluster_is_exit_3_with_what_to_do(tmp_path, kube_api):

@@ -151,7 +151,7 @@ def test_pipeline_spec_gives_edges_workspaces_and_finally():
     record = decode(pipelinerun({"pipelineSpec": PIPELINE_SPEC},
                                 {"workspaces": [{"name": "shared", "persistentVolumeClaim": {"claimName": "c"}}]}))
     assert isinstance(record, PipelineRun)
-    build, push, scan, notify = record.tasks
+    _build, push, scan, notify = record.tasks
     assert push.run_after == ("build",) and push.result_refs == ("build",)
     assert push.workspaces[0].sub_path == "oci"
     assert scan.result_refs == ("push",) and scan.read_only_workspaces == ("source",)

@@ -6,6 +6,7 @@ import io
 import json
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_stop_interrupts_a_timed_replay():
 
 
 def test_malformed_lines_warn_with_their_line_number(tmp_path):
-    good = open(demo_path(), "rb").readline()
+    good = Path(demo_path()).read_bytes().splitlines(keepends=True)[0]
     path = tmp_path / "r.jsonl"
     path.write_bytes(good + b'{"t": 1, "type": "MODIFIED", "obj\n\n{"t": 2, "type": "WEIRD", "object": {}}\n')
     recording = load(str(path))
@@ -94,7 +95,7 @@ def test_a_file_that_is_not_a_recording_is_a_source_error(tmp_path):
 
 
 def test_recording_without_synced_is_synced_at_its_end(tmp_path):
-    lines = [json.loads(line) for line in open(demo_path())]
+    lines = [json.loads(line) for line in Path(demo_path()).read_text().splitlines()]
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines if line["type"] != "SYNCED"))
     recording = load(str(path))
@@ -118,7 +119,7 @@ def test_record_leaves_out_private_fields():
 
 
 def test_recorder_writes_lines_replay_reads_back():
-    raw = open(demo_path(), "rb").readline()
+    raw = Path(demo_path()).read_bytes().splitlines(keepends=True)[0]
     first = json.loads(raw)
     out = io.StringIO()
     monotonic = FakeMonotonic()

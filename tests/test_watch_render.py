@@ -24,7 +24,8 @@ from tektonwatch.ingest import Ingestor
 from tektonwatch.model import decode
 from tektonwatch.races import RaceSettings
 from tektonwatch.render.fmt import Zone
-from tektonwatch.render.pane import PaneOptions, frame
+from tektonwatch.render.pane import frame
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import Picture, picture
 from tektonwatch.store import Snapshot

@@ -29,7 +29,8 @@ import pytest
 from tektonwatch.app import Settings, build_source
 from tektonwatch.ingest import drain
 from tektonwatch.render.fmt import Zone
-from tektonwatch.render.pane import PaneOptions, frame
+from tektonwatch.render.pane import frame
+from tektonwatch.render.status import PaneOptions
 from tektonwatch.sources.replay import demo_path
 from tektonwatch.watch import Model
 from tests.builders import PipelineBuilder, RunBuilder, utc, watch_events

@@ -8,8 +8,7 @@ cells each, none containing a newline, so the pane never wraps or scrolls (it wo
   its tasks —, duration, and ``Failed``/``Cancelled``/``TimedOut`` in words when it went wrong), then the run's
   findings, each starting with its severity and kind in words (``CRITICAL fresh-artifact …``);
 - then the finished runs, newest first, as space allows;
-- at the bottom, a status line: a reverse-video ``STALE since 18:40:02`` when the picture is stale, the
-  source state (``live``, ``reconnecting``…; ``replay done``, ``file done``) and the time of the last update.
+- at the bottom, the status line (``render.status``).
 
 When everything does not fit, what matters goes first — active run headers, critical findings, running and
 failed tasks, other findings, other tasks, then finished runs (headers before details) — and what is left out is
@@ -34,32 +33,17 @@ from tektonwatch.model import Status
 from tektonwatch.races import Analysis
 from tektonwatch.render import theme
 from tektonwatch.render.findings import finding_line
-from tektonwatch.render.fmt import Zone, duration, short_duration
+from tektonwatch.render.fmt import duration, short_duration
 from tektonwatch.render.gantt import Axis, Marks, bar, run_axis
+from tektonwatch.render.status import PaneOptions, empty_message, plural, status_line
 from tektonwatch.render.text import cell
 from tektonwatch.snapshot import Picture, key, marks_of
 from tektonwatch.timeline import RunView, TaskView, label
 
 RACE_MARK = "!"
 HANDOFF_MARK = "»"
-STALE_STYLE = "bold white on red"
-WORRY_STYLE = "bold yellow"
 DURATION_WIDTH = 6
 MIN_BAR = 4
-SEP = " · "
-
-
-@dataclass(frozen=True)
-class PaneOptions:
-    """How to draw: ``compact`` (one line per run), the time ``zone``, and facts about the source that the
-    health does not carry: when the picture last changed (``updated``), how many objects were skipped with a
-    warning (``problems``), and a fatal source ``error``."""
-
-    compact: bool = False
-    zone: Zone = field(default_factory=Zone.utc)
-    updated: datetime | None = None
-    problems: int = 0
-    error: str | None = None
 
 
 class Item(NamedTuple):
@@ -107,13 +91,6 @@ def frame(picture: Picture, health: SourceHealth, now: datetime, width: int, hei
         body = block_lines(blocks_of(picture), now, width, budget, qualified)
     body += [Text()] * (budget - len(body))
     return [fit(line, width) for line in [*body, status_line(picture, health, now, width, options)]]
-
-
-def empty_message(health: SourceHealth) -> str:
-    """What an empty pane says: still listing, or nothing in scope."""
-    if not health.synced:
-        return "waiting for the first listing…"
-    return "No PipelineRuns or TaskRuns in scope."
 
 
 def fit(line: Text, width: int) -> Text:
@@ -362,11 +339,6 @@ def more_details(block: Block) -> Text:
     return Text(f"   +{plural(block.omitted, 'task' if tasks else 'finding', more=True)}", style=theme.DIM)
 
 
-def plural(n: int, noun: str, more: bool = False) -> str:
-    """``1 task``, ``2 tasks``; with ``more``: ``2 more tasks``."""
-    return f"{n} {'more ' if more else ''}{noun}{'' if n == 1 else 's'}"
-
-
 # ---- the compact form ----------------------------------------------------------------------------------------
 
 def compact_lines(picture: Picture, now: datetime, width: int, lines: int, qualified: bool) -> list[Text]:
@@ -396,41 +368,3 @@ def compact_row(view: RunView, analysis: Analysis | None, now: datetime, name_w:
         line.append(" ▸ ", style=theme.DIM)
         line.append_text(cell(", ".join(running), theme.DIM))
     return line
-
-
-# ---- the status line -----------------------------------------------------------------------------------------
-
-def status_line(picture: Picture, health: SourceHealth, now: datetime, width: int, options: PaneOptions) -> Text:
-    """Source state, stale marker and last update, most important first; whole parts only, cut to ``width``."""
-    line = Text()
-    for part in status_parts(picture, health, now, options):
-        glue = SEP if line.cell_len else ""
-        if line.cell_len and line.cell_len + len(glue) + part.cell_len > width:
-            break
-        line.append(glue, style=theme.DIM)
-        line.append_text(part)
-    return line
-
-
-def status_parts(picture: Picture, health: SourceHealth, now: datetime, options: PaneOptions) -> list[Text]:
-    """``STALE since …``, an error, ``live``, ``updated 18:34:41 UTC``, forbidden namespaces, warnings,
-    and the run counts."""
-    zone = options.zone
-    parts: list[Text] = []
-    stale = health.stale_since(now)
-    if stale is not None:
-        parts.append(Text(f"STALE since {zone.clock(stale)}", style=STALE_STYLE))
-    if options.error:
-        parts.append(Text("error: ", style=theme.RACE_STYLE) + cell(options.error))
-    state = health.summary()
-    where = state if health.kind == "kube" else f"{health.kind} {state}"
-    parts.append(Text(where, style="" if state in ("live", "done") else WORRY_STYLE))
-    if options.updated is not None:
-        parts.append(Text(f"updated {zone.clock(options.updated)} {zone.label()}", style=theme.DIM))
-    if health.forbidden:
-        parts.append(Text("forbidden: ", style=WORRY_STYLE) + cell(", ".join(health.forbidden)))
-    if options.problems:
-        parts.append(Text(plural(options.problems, "warning"), style=WORRY_STYLE))
-    active = sum(1 for v in picture.views if not v.status.finished)
-    parts.append(Text(f"{plural(len(picture.views), 'run')}, {active} active", style=theme.DIM))
-    return parts

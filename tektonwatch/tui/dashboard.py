@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input
 
 from tektonwatch.render.fmt import Zone
-from tektonwatch.render.pane import PaneOptions, empty_message
+from tektonwatch.render.status import PaneOptions, empty_message
 from tektonwatch.render.text import cell
 from tektonwatch.scope import Scope
 from tektonwatch.snapshot import Picture, key

@@ -1,7 +1,7 @@
 """Provides the dashboard's drawn panes: the selected run's detail, the races across runs, the status line.
 
 Each is a thin adapter over the shared renderables — ``render.gantt.Gantt`` with ``marks_of`` the run's
-analysis, ``render.findings.findings_lines``, ``render.pane.status_line`` — drawn at the width the pane has
+analysis, ``render.findings.findings_lines``, ``render.status.status_line`` — drawn at the width the pane has
 (``Fitted``), so what the dashboard shows is what ``snapshot`` prints. The drawing functions are pure: they are
 handed ``now`` and never read a clock or a source. Every cluster string goes through ``render.text`` inside
 those renderables.
@@ -28,7 +28,7 @@ from tektonwatch.render import theme
 from tektonwatch.render.findings import findings_lines
 from tektonwatch.render.fmt import Zone
 from tektonwatch.render.gantt import Gantt, run_header
-from tektonwatch.render.pane import PaneOptions, status_line
+from tektonwatch.render.status import PaneOptions, status_line
 from tektonwatch.snapshot import Picture, key, marks_of
 from tektonwatch.timeline import RunView
 

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
-from typing import Union
+from datetime import UTC, datetime
 
-UTC = timezone.utc
 #: Namespace for the uuid5 uids of built objects (any fixed value would do).
 UID_NAMESPACE = uuid.UUID("3c0f5d2e-8a61-4c1b-9a57-7e5b2f1d0c42")
 #: Kubernetes' limit on object names, and the length of an md5 hex digest (knative ``kmeta.ChildName``).
 _LONGEST_NAME = 63
 _MD5_HEX_LEN = 32
 
-TimeLike = Union[datetime, str]
+TimeLike = datetime | str
 
 
 def utc(value: TimeLike) -> datetime:
     """Returns ``value`` (a datetime, or an RFC 3339 string like ``2025-10-27T18:34:10Z``) as an aware UTC
     datetime truncated to whole seconds, the resolution Kubernetes stores."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(microsecond=0)

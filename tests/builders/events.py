@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 from ._util import TimeLike, utc
 

@@ -8,9 +8,10 @@ status. ``.run(...)`` starts a ``RunBuilder`` (see ``run.py``) that adds the tim
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .run import RunBuilder
@@ -27,7 +28,7 @@ class StepDef:
     script: str | None = None
 
     @classmethod
-    def of(cls, value: "str | Mapping | StepDef") -> "StepDef":
+    def of(cls, value: str | Mapping | StepDef) -> StepDef:
         """Accepts a step name, a ``{"name", "image", "script"}`` mapping or a StepDef."""
         if isinstance(value, StepDef):
             return value
@@ -196,7 +197,7 @@ class PipelineBuilder:
              workspaces: Mapping[str, str] | Iterable[Sequence] | None = None, read_only: Iterable[str] = (),
              params: Mapping[str, str] | None = None, when: Iterable[dict] = (), finally_: bool = False,
              retries: int = 0, task_ref: str | None = None, steps: Iterable = ("run",),
-             results: Iterable[str] = (), timeout: str | None = None) -> "PipelineBuilder":
+             results: Iterable[str] = (), timeout: str | None = None) -> PipelineBuilder:
         """Declares a pipeline task. ``workspaces`` maps task workspace -> pipeline workspace, or is a list of
         ``(task_ws, pipeline_ws[, subPath])``; ``read_only`` names task workspaces the Task declares readOnly;
         ``steps`` are names, ``{"name", "image", "script"}`` mappings or StepDefs."""
@@ -208,7 +209,7 @@ class PipelineBuilder:
             tuple(StepDef.of(s) for s in steps), tuple(results), timeout)
         return self
 
-    def bind(self, pipeline_ws: str, **source) -> "PipelineBuilder":
+    def bind(self, pipeline_ws: str, **source) -> PipelineBuilder:
         """Sets the default run-level binding of a pipeline workspace; keywords as ``make_binding``."""
         self.bindings[pipeline_ws] = make_binding(pipeline_ws, **source)
         return self
@@ -232,7 +233,7 @@ class PipelineBuilder:
             out["workspaces"] = [{"name": n} for n in self.workspace_names()]
         return out
 
-    def run(self, name: str, start: datetime | str, **options) -> "RunBuilder":
+    def run(self, name: str, start: datetime | str, **options) -> RunBuilder:
         """Starts describing a PipelineRun of this pipeline; see ``RunBuilder`` for the options."""
         from .run import RunBuilder
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from ._util import TimeLike, affinity_assistant_name, child_name, condition, ts, uid_for, utc
 from .pipeline import PipelineBuilder, make_binding
@@ -59,13 +59,13 @@ class RunBuilder:
         return self.api_version == "tekton.dev/v1"
 
     # ---- recording ----------------------------------------------------------------------------------------
-    def bind(self, pipeline_ws: str, **source) -> "RunBuilder":
+    def bind(self, pipeline_ws: str, **source) -> RunBuilder:
         """Overrides the pipeline's binding of a workspace for this run (keywords as ``make_binding``)."""
         self.bindings[pipeline_ws] = make_binding(pipeline_ws, **source)
         return self
 
     def task_started(self, task: str, at: TimeLike, *, steps_start: TimeLike | None = None,
-                     created: TimeLike | None = None, pod_name: str | None = None) -> "RunBuilder":
+                     created: TimeLike | None = None, pod_name: str | None = None) -> RunBuilder:
         """The TaskRun of ``task`` is created (``created``, default ``at``) and started at ``at``; its step
         containers come up at ``steps_start``. Called again after ``retry`` it starts the next attempt."""
         child = self.children.get(task) or self._new_child(task, created or at)
@@ -73,43 +73,43 @@ class RunBuilder:
         return self
 
     def step(self, task: str, step: str, started: TimeLike | None, finished: TimeLike | None = None,
-             exit_code: int = 0) -> "RunBuilder":
+             exit_code: int = 0) -> RunBuilder:
         """Records the real interval of a step (unrecorded steps share the time between recorded ones)."""
         self.taskrun(task).step(step, started, finished, exit_code)
         return self
 
     def task_finished(self, task: str, at: TimeLike, *, ok: bool = True, reason: str | None = None,
-                      message: str | None = None, results: Mapping[str, str] | None = None) -> "RunBuilder":
+                      message: str | None = None, results: Mapping[str, str] | None = None) -> RunBuilder:
         """The TaskRun of ``task`` completes at ``at``: ``ok`` or failed with ``reason``/``message``."""
         self.taskrun(task).finished(at, ok=ok, reason=reason, message=message, results=results)
         return self
 
     def task_ran(self, task: str, started: TimeLike, finished: TimeLike, *, ok: bool = True,
-                 **options) -> "RunBuilder":
+                 **options) -> RunBuilder:
         """Shorthand for ``task_started`` + ``task_finished`` (``options``: ``steps_start``, ``message``…)."""
         start_keys = {"steps_start", "created", "pod_name"}
         self.task_started(task, started, **{k: v for k, v in options.items() if k in start_keys})
         end_options = {k: v for k, v in options.items() if k not in start_keys}
         return self.task_finished(task, finished, ok=ok, **end_options)
 
-    def retry(self, task: str, at: TimeLike, *, message: str | None = None) -> "RunBuilder":
+    def retry(self, task: str, at: TimeLike, *, message: str | None = None) -> RunBuilder:
         """The current attempt of ``task`` fails at ``at`` and is archived in ``retriesStatus``."""
         self.taskrun(task).retry(at, message=message)
         return self
 
     def skip(self, task: str, reason: str = "When Expressions evaluated to false",
-             at: TimeLike | None = None) -> "RunBuilder":
+             at: TimeLike | None = None) -> RunBuilder:
         """Lists ``task`` in ``status.skippedTasks`` from ``at`` (default: the run's start)."""
         self.skips[task] = (utc(at) if at is not None else self.start, reason)
         return self
 
     def finish(self, at: TimeLike, ok: bool | None = None, reason: str | None = None,
-               message: str | None = None) -> "RunBuilder":
+               message: str | None = None) -> RunBuilder:
         """The PipelineRun completes at ``at``; outcome, reason and message default to what Tekton derives."""
         self.end = (utc(at), ok, reason, message)
         return self
 
-    def delete(self, at: TimeLike) -> "RunBuilder":
+    def delete(self, at: TimeLike) -> RunBuilder:
         """The PipelineRun and its TaskRuns are deleted at ``at`` (watch events: DELETED)."""
         self.deleted = utc(at)
         return self
@@ -292,5 +292,5 @@ class RunBuilder:
                           for t, td in self.pipeline.tasks.items() if td.finally_)
         reason = "PipelineRunStopping" if failed and finals_done else "Running"
         incomplete = len(states) - done - skipped
-        return ("Unknown", reason, f"Tasks Completed: {done} (Failed: {failed}, Cancelled 0), "
-                                   f"Incomplete: {incomplete}, Skipped: {skipped}")
+        return ("Unknown", reason, (f"Tasks Completed: {done} (Failed: {failed}, Cancelled 0), "
+                                    f"Incomplete: {incomplete}, Skipped: {skipped}"))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Mapping
 
 from ._util import TimeLike, child_name, condition, sha256_hex, ts, uid_for, utc
 from .pipeline import StepDef, TaskDef, _workspace_triples, make_binding
@@ -74,7 +74,7 @@ class TaskRunBuilder:
 
     # ---- recording ----------------------------------------------------------------------------------------
     def started(self, at: TimeLike, *, steps_start: TimeLike | None = None,
-                pod_name: str | None = None) -> "TaskRunBuilder":
+                pod_name: str | None = None) -> TaskRunBuilder:
         """The controller starts an attempt at ``at``; its step containers start at ``steps_start``."""
         if self.attempts and not (self.attempts[-1].ended and self.attempts[-1].retried):
             raise ValueError(f"{self.name}: already started (call retry() first)")
@@ -86,7 +86,7 @@ class TaskRunBuilder:
         return self
 
     def step(self, step: str, started: TimeLike | None, finished: TimeLike | None = None,
-             exit_code: int = 0) -> "TaskRunBuilder":
+             exit_code: int = 0) -> TaskRunBuilder:
         """Records when a step of the current attempt really ran (``terminated.startedAt/finishedAt``)."""
         if step not in {s.name for s in self.task.steps}:
             raise ValueError(f"{self.name}: no step {step!r}")
@@ -95,14 +95,14 @@ class TaskRunBuilder:
         return self
 
     def finished(self, at: TimeLike, *, ok: bool = True, reason: str | None = None,
-                 message: str | None = None, results: Mapping[str, str] | None = None) -> "TaskRunBuilder":
+                 message: str | None = None, results: Mapping[str, str] | None = None) -> TaskRunBuilder:
         """The attempt ends at ``at``: succeeded (``ok``) or failed with ``reason``/``message``."""
         attempt = self._current()
         attempt.ended, attempt.ok, attempt.reason, attempt.message = utc(at), ok, reason, message
         self.results.update(results or {})
         return self
 
-    def retry(self, at: TimeLike, *, message: str | None = None) -> "TaskRunBuilder":
+    def retry(self, at: TimeLike, *, message: str | None = None) -> TaskRunBuilder:
         """The attempt fails at ``at`` and is retried (``retriesStatus`` grows; ``started`` is a new pod)."""
         self.finished(at, ok=False, message=message)
         self.attempts[-1].retried = True
