@@ -346,6 +346,50 @@ async def test_a_pod_whose_reads_fail_is_read_again_after_twice_the_wait_each_ti
         assert await read_at(0) > again > 4
 
 
+class ByPod:
+    """A pod reader answering from memory: each pod's log is one line naming the pod; it notes the pods asked."""
+
+    def __init__(self) -> None:
+        self.pods: list[str] = []
+
+    def read(self, task_run: Any, held: TaskLogs | None = None) -> TaskLogs:
+        self.pods.append(task_run.pod_name)
+        steps = tuple(StepLog(step=s.name, container=f"step-{s.name}", status=s.status,
+                              lines=(LogLine(T0, f"log of pod {task_run.pod_name}"),)) for s in task_run.steps)
+        return TaskLogs(namespace="ci", task=task_run.pipeline_task, pod=task_run.pod_name, steps=steps)
+
+
+async def test_a_retried_tasks_earlier_attempt_has_its_own_logs_just_before_it() -> None:
+    """push failed once (permission denied) and succeeded on its retry: ``←`` from push shows "push (attempt 1)",
+    read from that attempt's own pod."""
+    clock = FrozenClock(datetime(2026, 11, 29, 4, 5, tzinfo=UTC))
+    source, reader = QueueSource(), ByPod()
+    app_settings = Settings.from_options({"utc": True, "interval": 60.0}, environ={})
+    app = make_app(Wiring(source, clock, Ingestor("kube", clock), live=True, pods=reader), app_settings)
+    pipeline = (PipelineBuilder("release", namespace="ci").task("build", steps=("compile",))
+                .task("push", steps=("upload",), run_after=["build"], retries=1))
+    run = pipeline.run("release-3", "2026-11-29T04:00:00Z")
+    run.task_ran("build", "2026-11-29T04:00:00Z", "2026-11-29T04:01:00Z")
+    run.task_started("push", "2026-11-29T04:01:01Z").retry("push", "2026-11-29T04:01:08Z", message="denied")
+    run.task_started("push", "2026-11-29T04:01:20Z").task_finished("push", "2026-11-29T04:02:00Z")
+    objects = run.objects("2026-11-29T04:02:00Z")
+    push = taskrun_of(run, "push", "2026-11-29T04:02:00Z")
+    (first,) = push.retries
+    assert first.pod_name and first.pod_name != push.pod_name
+    async with app.run_test(size=(120, 30)) as pilot:
+        source.feed([Change("ADDED", decode(o)) for o in objects] + [Synced()])
+        await until(pilot, lambda: len(app.board.views) == 1)
+        await pilot.press("l")
+        await until(pilot, lambda: f"log of pod {push.pod_name}" in screen_text(app))
+        assert "logs · ci/release-3 · push · 3/3" in screen_text(app)
+        await pilot.press("left")
+        await until(pilot, lambda: f"log of pod {first.pod_name}" in screen_text(app))
+        assert "logs · ci/release-3 · push (attempt 1) · 2/3" in screen_text(app)
+        await pilot.press("left")
+        await until(pilot, lambda: "logs · ci/release-3 · build · 1/3" in screen_text(app))
+    assert reader.pods[:2] == [push.pod_name, first.pod_name]
+
+
 async def test_l_offline_says_logs_come_from_a_cluster() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 30)) as pilot:

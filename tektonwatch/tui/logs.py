@@ -1,9 +1,9 @@
 """Provides the logs screen (``l`` on a run): one task's step logs and the events about its pod and TaskRun,
 read from the cluster on demand, followed while the task runs.
 
-The screen shows one task at a time (``←``/``→`` or ``[``/``]`` move between the run's tasks that have a pod),
-starting on the first failed one, else the last started — and following that choice as the run moves on, until
-the user picks a task. Reads run in a worker thread (``PodReader`` blocks on
+The screen shows one task at a time (``←``/``→`` or ``[``/``]`` move between the run's tasks that have a pod, a
+retried task's earlier attempts just before it: ``push (attempt 1)``, whose pod failed), starting on the first
+failed one, else the last started — and following that choice as the run moves on, until the user picks a task. Reads run in a worker thread (``PodReader`` blocks on
 the network) and their result is assigned on the event loop; while the task has not finished, it is read again
 every ``every`` seconds (a follow that survives a cut connection: each read asks from the last line held). The
 run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. A pod whose
@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tektonwatch.clock import Clock
+from tektonwatch.model import Attempt
 from tektonwatch.podlogs import TaskLogs
 from tektonwatch.render.fmt import Zone
 from tektonwatch.render.logs import log_lines
@@ -75,10 +76,11 @@ class LogsScreen(Screen[None]):
         self.set_interval(self.every, self.read)
 
     def tasks(self) -> list[TaskView]:
-        """The run's tasks that have a TaskRun, in timeline order. Until the user picks a task, the one shown
-        follows ``default_task`` (a task that fails, or TaskRuns listed after the screen opened, move it)."""
+        """The run's tasks that have a TaskRun, in timeline order, each after its earlier attempts (``entries``).
+        Until the user picks a task, the one shown follows ``default_task`` (a task that fails, or TaskRuns listed
+        after the screen opened, move it)."""
         view = self.current()
-        tasks = [t for t in view.tasks if t.task_run is not None] if view else []
+        tasks = entries(view) if view else []
         if view is not None and tasks and not (self.picked and self.shown in {t.name for t in tasks}):
             self.shown = default_task(view)
         return tasks
@@ -88,7 +90,8 @@ class LogsScreen(Screen[None]):
         view, tasks = self.current(), self.tasks()
         names = [t.name for t in tasks]
         where = f" · {names.index(self.shown) + 1}/{len(names)}" if self.shown in names else ""
-        title = cell(f"logs · {view.namespace}/{view.name} · {self.shown or '-'}{where}" if view else "logs")
+        shown = shown_name(self.shown) if self.shown else "-"
+        title = cell(f"logs · {view.namespace}/{view.name} · {shown}{where}" if view else "logs")
         logs, now, empty = self.logs.get(self.shown), self.clock.now(), self._nothing_to_read(view, tasks)
         draw = (lambda width, console: [Text(empty)]) if empty else (
             lambda width, console: log_lines(logs, self.zone, width, now))
@@ -150,6 +153,37 @@ class LogsScreen(Screen[None]):
         self.shown, self.picked = names[(at + step) % len(names)], True
         self.show()
         self.read()
+
+
+ATTEMPT = "#"  # joins a task's name and an earlier attempt's number: never part of a Kubernetes name
+
+
+def entries(view: RunView) -> list[TaskView]:
+    """The rows the screen moves between: the run's tasks that have a TaskRun, in timeline order, each after its
+    earlier attempts (``status.retriesStatus``: ``push#1``, ``push#2``…, one per failed pod)."""
+    out: list[TaskView] = []
+    for task in view.tasks:
+        if task.task_run is not None:
+            out += [attempt_view(task, n, a) for n, a in enumerate(task.task_run.retries, 1)]
+            out.append(task)
+    return out
+
+
+def attempt_view(task: TaskView, number: int, attempt: Attempt) -> TaskView:
+    """An earlier attempt of ``task`` as a row of its own: its pod, outcome and times. Which of its steps ran is
+    not recorded, so every step is asked for (one that never ran says so)."""
+    assert task.task_run is not None
+    steps = tuple(msgspec.structs.replace(s, status=attempt.status) for s in task.task_run.steps)
+    run = msgspec.structs.replace(task.task_run, pod_name=attempt.pod_name, status=attempt.status, steps=steps,
+                                  start=attempt.start, completion=attempt.completion, retries=())
+    return msgspec.structs.replace(task, name=f"{task.name}{ATTEMPT}{number}", task_run=run, status=attempt.status,
+                                   start=attempt.start, end=attempt.completion, steps=steps)
+
+
+def shown_name(entry: str) -> str:
+    """``push`` or, for an earlier attempt, ``push (attempt 1)``."""
+    task, sep, number = entry.rpartition(ATTEMPT)
+    return f"{task} (attempt {number})" if sep else entry
 
 
 def default_task(view: RunView) -> str:
