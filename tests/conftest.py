@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Iterator
+
+import pytest
+from kubernetes import client, config
+
+from tests.kubeapi import KubeAPI
 
 pytest_plugins = ["tests.kubeapi.plugin"]
 
 TESTS = pathlib.Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 REAL = FIXTURES / "real"
+
+
+@pytest.fixture
+def apiclient(kube_api: KubeAPI) -> Iterator[client.ApiClient]:
+    """A real ApiClient built from the double's kubeconfig."""
+    api_client = config.new_client_from_config(config_file=str(kube_api.kubeconfig))
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def co(apiclient: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(apiclient)
