@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from kubernetes import client, config
@@ -28,3 +29,15 @@ def apiclient(kube_api: KubeAPI) -> Iterator[client.ApiClient]:
 @pytest.fixture
 def co(apiclient: client.ApiClient) -> client.CustomObjectsApi:
     return client.CustomObjectsApi(apiclient)
+
+
+def _dashboard_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name in ("tw-source", "tw-ingest")}
+
+
+@pytest.fixture
+def pipeline_threads() -> Callable[[], set[threading.Thread]]:
+    """A function giving the live source and ingest threads of the ingest ``Pipeline``s started by the current
+    test (threads other tests left behind are not counted)."""
+    before = _dashboard_threads()
+    return lambda: _dashboard_threads() - before

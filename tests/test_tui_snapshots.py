@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.builders import PipelineBuilder
-from tests.test_tui import demo_app, demo_ready
+from tests.tui_helpers import demo_app, demo_ready
 
 
 def test_demo_with_q4_selected(snap_compare):
