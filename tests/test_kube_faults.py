@@ -21,20 +21,7 @@ import pytest
 
 from tektonwatch.clock import FrozenClock
 from tektonwatch.health import State
-from tests.kubeapi import faults as kf
-from tests.kubeapi.faults import (
-    CloseStream,
-    CutMidChunk,
-    Delay,
-    EndStream,
-    ExpireContinue,
-    HttpError,
-    Inject,
-    Inject410,
-    SplitChunks,
-    Stall,
-)
-from tests.test_kube_source import (
+from tests.kube_helpers import (
     PR,
     TR,
     Live,
@@ -47,6 +34,19 @@ from tests.test_kube_source import (
     tr,
     watches,
     write_exec_kubeconfig,
+)
+from tests.kubeapi import faults as kf
+from tests.kubeapi.faults import (
+    CloseStream,
+    CutMidChunk,
+    Delay,
+    EndStream,
+    ExpireContinue,
+    HttpError,
+    Inject,
+    Inject410,
+    SplitChunks,
+    Stall,
 )
 
 PR_WATCH = {"path_re": "/pipelineruns$", "watch": True}  # fault match: pipelinerun watches

@@ -27,7 +27,7 @@ from tektonwatch.tui import make_app
 from tektonwatch.tui.app import TektonwatchApp
 from tektonwatch.tui.logs import LogsScreen
 from tests.builders import PipelineBuilder
-from tests.test_kube_source import settings
+from tests.kube_helpers import settings
 from tests.tui_helpers import QueueSource, demo_app, demo_ready, screen_text, until
 
 T0 = datetime(2026, 11, 29, 4, 0, 0, tzinfo=UTC)
