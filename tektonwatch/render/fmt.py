@@ -39,18 +39,25 @@ def duration(seconds: float | None) -> str:
 
 
 def short_duration(seconds: float | None) -> str:
-    """The two largest units only: ``3d04h``, ``1h02m``, ``4m10s``, ``9s`` (for narrow columns)."""
+    """The two largest units only: ``3d04h``, ``1h02m``, ``4m10s``, ``9s``; from 100 days the days alone
+    (``1541d``): at most 6 characters for a run stuck for years (for narrow columns)."""
     if seconds is None:
         return "-"
     if abs(seconds) >= DAYS_FROM:
         days, rest = divmod(int(abs(seconds)), DAY)
-        return f"{days}d{rest // 3600:02d}h"
+        return f"{days}d" if days >= 100 else f"{days}d{rest // 3600:02d}h"
     hours, minutes, secs = _units(seconds)
     if hours:
         return f"{hours}h{minutes:02d}m"
     if minutes:
         return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
+
+
+def fitted_duration(seconds: float | None, width: int) -> str:
+    """``duration`` when it fits ``width`` characters, else ``short_duration`` (``1541d 20h 21m`` → ``1541d``)."""
+    text = duration(seconds)
+    return text if len(text) <= width else short_duration(seconds)
 
 
 def age(at: datetime | None, now: datetime) -> str:

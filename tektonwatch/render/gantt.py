@@ -11,7 +11,7 @@ marked ``»`` with a note. Drawn to the width it is given; never reads the clock
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,11 +20,13 @@ from rich.text import Text
 
 from tektonwatch.model import Status
 from tektonwatch.render import theme
-from tektonwatch.render.fmt import Zone, duration
+from tektonwatch.render.fmt import Zone, duration, fitted_duration
 from tektonwatch.render.text import cell, safe
 from tektonwatch.timeline import RunView, TaskView, label
 
-_TICKS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+_DAY = 86400
+_TICKS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+          _DAY, 2 * _DAY, 7 * _DAY, 14 * _DAY, 30 * _DAY, 91 * _DAY, 182 * _DAY, 365 * _DAY)
 GROUP_MARKS = "┃║╏┋"
 DURATION_WIDTH = 11
 
@@ -62,23 +64,51 @@ class Axis:
         return self.start + timedelta(seconds=(col + 0.5) * self.scale)
 
     def ticks(self, zone: Zone) -> Text:
-        """The axis line: wall-clock labels at a round interval, at least 10 cells apart."""
-        step = next((s for s in _TICKS if s / self.scale >= 10), _TICKS[-1])
-        fmt = "%H:%M:%S" if step < 60 else "%H:%M"
+        """The axis line: wall-clock labels at a round interval, at least 10 cells apart; dates (``10-27``,
+        ``2025-10``, ``2025``) once the interval is a day or more — a run stuck for years has an axis too."""
+        step = next((s for s in _TICKS if s / self.scale >= 10), None)
+        if step is None:  # beyond a year a label: as many years as keep them 10 cells apart
+            step = _TICKS[-1] * math.ceil(10 * self.scale / _TICKS[-1])
+        fmt = _tick_format(step)
         local_start = zone.convert(self.start)
         epoch = local_start.timestamp()
-        first = math.ceil(epoch / step) * step
         line = [" "] * self.width
-        t = first
-        while True:
-            col = int((t - epoch) / self.scale)
+        for at in _tick_instants(local_start, step):
+            col = int((at.timestamp() - epoch) / self.scale)
             if col >= self.width:
                 break
-            text = datetime.fromtimestamp(t, local_start.tzinfo).strftime(fmt)
+            text = at.strftime(fmt)
             if col + len(text) <= self.width and all(c == " " for c in line[max(0, col - 1): col + len(text)]):
                 line[col: col + len(text)] = list(text)
-            t += step
         return Text("".join(line), style=theme.AXIS_STYLE)
+
+
+def _tick_instants(start: datetime, step: int) -> Iterator[datetime]:
+    """Round instants from ``start`` (a local time) on, ``step`` seconds apart: multiples of the step below a
+    month; beyond, the first of every 1, 3, 6, 12… months, so a label names the month or year it stands on."""
+    if step < 30 * _DAY:
+        t = math.ceil(start.timestamp() / step) * step
+        while True:
+            yield datetime.fromtimestamp(t, start.tzinfo)
+            t += step
+    months = max(1, round(step / (30.4 * _DAY)))
+    index = start.year * 12 + start.month - 1 + (start != start.replace(day=1, hour=0, minute=0, second=0,
+                                                                           microsecond=0))
+    index += -index % months
+    while True:
+        yield datetime(index // 12, index % 12 + 1, 1, tzinfo=start.tzinfo)
+        index += months
+
+
+def _tick_format(step: float) -> str:
+    """How an axis label reads at a tick interval of ``step`` seconds."""
+    if step < 60:
+        return "%H:%M:%S"
+    if step < _DAY:
+        return "%H:%M"
+    if step < 30 * _DAY:
+        return "%m-%d"
+    return "%Y-%m" if step < 365 * _DAY else "%Y"
 
 
 def run_axis(view: RunView, now: datetime, width: int) -> Axis | None:
@@ -198,7 +228,8 @@ class Gantt:
             line.append(_not_started(task), style=theme.status_style(task.status))
             return line
         line.append_text(bar(task, axis, self.now, self.marks))
-        line.append(duration(task.duration(self.now)).rjust(DURATION_WIDTH), style=theme.status_style(task.status))
+        line.append(fitted_duration(task.duration(self.now), DURATION_WIDTH).rjust(DURATION_WIDTH),
+                    style=theme.status_style(task.status))
         return line
 
     def _step_rows(self, task: TaskView, axis: Axis, name_w: int) -> Iterable[Text]:
