@@ -41,7 +41,8 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--kubeconfig", metavar="PATH", help="Kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
         click.option("--context", metavar="NAME", help="Kubeconfig context to use."),
         click.option("--from", "from_files", multiple=True, metavar="FILE",
-                     help="Read a kubectl get -o json|yaml dump instead of a cluster (repeatable; - = stdin)."),
+                     help="Read a kubectl get -o json|yaml dump instead of a cluster (repeatable; - = stdin; a "
+                          "directory: its .json/.yaml/.yml files)."),
         click.option("--replay", metavar="FILE.jsonl", help="Replay a recorded event stream."),
         click.option("--speed", type=float, metavar="X", help="Replay in real time scaled by X."),
         click.option("--record", metavar="FILE.jsonl", help="Record the live event stream to a file."),

@@ -13,7 +13,7 @@ import pytest
 
 from tektonwatch.app import Settings, run_snapshot
 from tektonwatch.clock import FrozenClock
-from tests.conftest import FIXTURES, REAL
+from tests.conftest import FIXTURES, REAL, TESTS
 
 NOW = datetime(2025, 10, 27, 18, 45, 0, tzinfo=UTC)
 REAL_FILES = sorted(p for p in REAL.glob("*") if p.suffix in (".json", ".yaml"))
@@ -65,7 +65,7 @@ def test_unparseable_fixture_is_a_one_line_source_error():
     ("args", "code", "fragment"),
     [
         (["snapshot", "--from", "/nonexistent.json"], 3, "/nonexistent.json: no such file"),
-        (["snapshot", "--from", "/"], 3, "is a directory"),
+        (["snapshot", "--from", str(TESTS / "kubeapi")], 3, "kubeapi: a directory without .json, .yaml or .yml files"),
         (["snapshot", "--from", str(REAL_FILES[0]), "-o", "xml"], 2, "Invalid value"),
         (["snapshot", "--from", str(REAL_FILES[0]), "--replay", "x.jsonl"], 2, "cannot be used together"),
         (["snapshot", "--from", str(REAL_FILES[0]), "-l", "a in (b"], 2, "label selector"),
@@ -80,6 +80,17 @@ def test_errors_are_one_line_with_the_right_exit_code(args, code, fragment):
     assert result.returncode == code, result.stderr
     assert fragment in result.stderr.decode()
     assert b"Traceback" not in result.stderr
+
+
+def test_a_directory_reads_its_dump_files_in_name_order_like_kubectl_f():
+    """``--from DIR`` reads DIR's .json, .yaml and .yml files (not PROVENANCE.md, not the ``_unparseable``
+    subdirectory): the same runs and warnings as naming every file."""
+    one_by_one = tw("snapshot", *(a for f in REAL_FILES for a in ("--from", str(f))), "-o", "json")
+    whole = tw("snapshot", "--from", str(REAL), "-o", "json")
+    assert whole.returncode == one_by_one.returncode == 0, whole.stderr
+    assert whole.stderr == one_by_one.stderr
+    runs = [[(r["namespace"], r["name"]) for r in json.loads(out.stdout)["pipelineRuns"]] for out in (whole, one_by_one)]
+    assert runs[0] == runs[1] and len(runs[0]) > 20
 
 
 def test_stdin_dump_and_other_kinds_warn_but_show_the_rest():

@@ -1,7 +1,8 @@
 """Provides the file source (``--from FILE``): ``kubectl get -o json|yaml`` dumps read as ADDED events.
 
 Accepted: a ``List`` (or ``PipelineRunList``…), a top-level JSON array, a single object, or multi-document YAML;
-``-`` reads stdin. A file that is missing, unreadable or does not parse is a ``SourceError`` (one line naming the
+``-`` reads stdin; a directory reads its ``.json``, ``.yaml`` and ``.yml`` files in name order (not its
+subdirectories), as ``kubectl apply -f DIR`` does. A file that is missing, unreadable or does not parse is a ``SourceError`` (one line naming the
 file and, for a parse error, the line). Single objects that are of another kind, of an unsupported version or
 malformed become ``Problem`` warnings while the rest is delivered.
 """
@@ -13,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -24,6 +26,21 @@ from tektonwatch.model import ObjectError, Run, decode, decode_listing, records
 from tektonwatch.model.wire import ListHead
 
 _NON_SPACE = re.compile(rb"\S")
+DUMP_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def expand(path: str) -> list[str]:
+    """``path`` itself, or for a directory its dump files (``DUMP_SUFFIXES``) in name order; raise
+    ``SourceError`` for a directory without any."""
+    if path == "-" or not Path(path).is_dir():
+        return [path]
+    try:
+        found = sorted(str(p) for p in Path(path).iterdir() if p.suffix.lower() in DUMP_SUFFIXES and p.is_file())
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot list the directory ({exc.strerror or exc})") from None
+    if not found:
+        raise SourceError(f"{path}: a directory without .json, .yaml or .yml files")
+    return found
 
 
 def read_bytes(path: str) -> bytes:
@@ -138,10 +155,10 @@ class FileSource:
 
     def __init__(self, paths: list[str]) -> None:
         """Check up front that every path can be opened, so a typo fails before any front end starts."""
-        for path in paths:
+        self.paths = [file for path in paths for file in expand(path)]
+        for path in self.paths:
             if path != "-":
                 check_readable(path)
-        self.paths = paths
 
     def health(self) -> SourceHealth:
         """The health a finished file source reports."""
