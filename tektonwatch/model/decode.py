@@ -205,8 +205,8 @@ def _steps(states: tuple[wire.StepState, ...] | None, parent_done: bool) -> tupl
         name = state.name or state.container.removeprefix("step-")
         term = state.terminated
         if term is not None:
-            reason, code, began, ended = state.termination_reason or term.reason, term.exit_code, term.started_at, \
-                term.finished_at
+            reason, code = state.termination_reason or term.reason, term.exit_code
+            began, ended = term.started_at, term.finished_at
             prev = None if ended is None else known(ended) or _instant(ended, "status.steps[].terminated.finishedAt")
             steps.append(Step(  # positional, in field order (see ``Step``)
                 intern(name),
