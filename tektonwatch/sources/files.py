@@ -2,9 +2,9 @@
 
 Accepted: a ``List`` (or ``PipelineRunList``…), a top-level JSON array, a single object, or multi-document YAML;
 ``-`` reads stdin; a directory reads its ``.json``, ``.yaml`` and ``.yml`` files in name order (not its
-subdirectories), as ``kubectl apply -f DIR`` does. A file that is missing, unreadable or does not parse is a ``SourceError`` (one line naming the
-file and, for a parse error, the line). Single objects that are of another kind, of an unsupported version or
-malformed become ``Problem`` warnings while the rest is delivered.
+subdirectories), as ``kubectl apply -f DIR`` does. A file that is missing, unreadable or does not parse is a
+``SourceError`` (one line naming the file and, for a parse error, the line). Single objects that are of another
+kind, of an unsupported version or malformed become ``Problem`` warnings while the rest is delivered.
 """
 
 from __future__ import annotations

@@ -3,12 +3,12 @@ read from the cluster on demand, followed while the task runs.
 
 The screen shows one task at a time (``←``/``→`` or ``[``/``]`` move between the run's tasks that have a pod, a
 retried task's earlier attempts just before it: ``push (attempt 1)``, whose pod failed), starting on the first
-failed one, else the last started — and following that choice as the run moves on, until the user picks a task. Reads run in a worker thread (``PodReader`` blocks on
-the network) and their result is assigned on the event loop; while the task has not finished, it is read again
-every ``every`` seconds (a follow that survives a cut connection: each read asks from the last line held). The
-run's view comes from ``current`` at each read, so a task that gets its pod, or finishes, is seen. A pod whose
-reads fail (forbidden, unreachable) is asked again after twice the wait each time, up to ``RETRY_CAP``. Offline
-sources have no cluster to ask: the screen says so.
+failed one, else the last started — and following that choice as the run moves on, until the user picks a task.
+Reads run in a worker thread (``PodReader`` blocks on the network) and their result is assigned on the event
+loop; while the task has not finished, it is read again every ``every`` seconds (a follow that survives a cut
+connection: each read asks from the last line held). The run's view comes from ``current`` at each read, so a
+task that gets its pod, or finishes, is seen. A pod whose reads fail (forbidden, unreachable) is asked again
+after twice the wait each time, up to ``RETRY_CAP``. Offline sources have no cluster to ask: the screen says so.
 """
 
 from __future__ import annotations
