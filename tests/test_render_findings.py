@@ -11,7 +11,7 @@ from rich.console import Console
 from tektonwatch.findings import Evidence, Finding, Kind, Severity
 from tektonwatch.render.findings import delta, finding_line, findings_block
 from tektonwatch.render.fmt import Zone
-from tests.test_races import analysed, incident
+from tests.race_scenarios import analysed, incident
 
 SKEWED = Finding(
     kind=Kind.OVERLAP,

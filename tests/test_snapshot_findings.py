@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.builders import PipelineBuilder, RunBuilder
-from tests.test_cli import snapshot_json, snapshot_text
+from tests.cli_helpers import snapshot_json, snapshot_text
 
 NS = "ci"
 

@@ -51,7 +51,7 @@ def test_logs_of_the_failed_push(snap_compare, kube_api):
     skopeo's lines — the last one ending "open /workspace/source/oci/image.tar: permission denied" — then
     "Events": the pod's image pull and the TaskRun's failure (a Warning). The footer lists esc, ← and →."""
     from tektonwatch.clock import FrozenClock
-    from tests.test_logs import cluster_app, event, logs_of_the_only_run, pod, taskrun_of
+    from tests.logs_helpers import cluster_app, event, logs_of_the_only_run, pod, taskrun_of
 
     run = incident_run()
     for obj in run.objects("2025-10-27T18:40:00Z"):
